@@ -1,0 +1,204 @@
+# SPDX-License-Identifier: MIT
+# credagent: one non-recursive Makefile; every output under $(B)/.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCDIR     ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd
+DESTDIR    ?=
+
+CC         ?= cc
+SAN        ?=
+B          ?= build
+
+WARN := -std=c17 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings -Wvla \
+	-Wimplicit-fallthrough -Wnull-dereference -Wundef -Wconversion \
+	-Wsign-conversion -Werror
+ifeq ($(SAN),1)
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+LDSAN := -fsanitize=address,undefined
+else
+OPT := -O2 -g -D_FORTIFY_SOURCE=3
+LDSAN :=
+endif
+HARDEN := -fstack-protector-strong -fstack-clash-protection -fcf-protection \
+	-ftrivial-auto-var-init=zero
+CPPFLAGS_ALL := -D_GNU_SOURCE -DCREDAGENT_VERSION='"$(VERSION)"' -I. -Iclient/include
+CFLAGS_ALL := $(WARN) $(OPT) $(HARDEN) -fPIC -MMD -MP $(CFLAGS)
+LDFLAGS_ALL := -pie -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--as-needed $(LDSAN) $(LDFLAGS)
+
+AGENT_LIBS := -lsodium -llmdb -lbsd -lsystemd -lpthread
+CLI_LIBS   := -ljansson -lbsd -ldl
+TEST_LIBS  := -lcmocka $(AGENT_LIBS) $(CLI_LIBS)
+
+# Sources, found by directory.
+COMMON_CLIENT_SRC := common/buf.c common/util.c
+COMMON_AGENT_SRC  := $(filter-out $(COMMON_CLIENT_SRC),$(wildcard common/*.c))
+PROTO_SRC  := $(wildcard proto/*.c)
+AGENT_SRC  := $(filter-out agent/main.c,$(wildcard agent/*.c))
+LIB_SRC    := $(wildcard client/lib/*.c)
+CLI_SRC    := $(wildcard client/cli/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test-*.c)
+TOOL_SRC   := $(wildcard tests/tools/*.c)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+LIBCOMMON  := $(B)/lib/libcommon.a
+LIBAGENTC  := $(B)/lib/libagentcommon.a
+LIBPROTO   := $(B)/lib/libproto.a
+LIBAGENT   := $(B)/lib/libagent.a
+LIBCRED_A  := $(B)/lib/libcred.a
+LIBCRED_SO := $(B)/lib/libcred.so.1
+CREDAGENTD := $(B)/bin/credagentd
+CRED       := $(B)/bin/cred
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+TOOL_BINS  := $(patsubst tests/tools/%.c,$(B)/tools/%,$(TOOL_SRC))
+
+.PHONY: all check unit integration headers run deps sanitize install uninstall \
+	clean fuzz fuzz-smoke bench
+all: $(CREDAGENTD) $(CRED) $(LIBCRED_SO) $(LIBCRED_A)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+
+$(LIBCOMMON): $(call obj,$(COMMON_CLIENT_SRC))
+$(LIBAGENTC): $(call obj,$(COMMON_AGENT_SRC))
+$(LIBPROTO): $(call obj,$(PROTO_SRC))
+$(LIBAGENT): $(call obj,$(AGENT_SRC))
+$(LIBCRED_A): $(call obj,$(LIB_SRC) $(PROTO_SRC) $(COMMON_CLIENT_SRC))
+$(B)/lib/%.a:
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+# The shared library exports only cred_* (hidden visibility + version script).
+$(LIBCRED_SO): $(call obj,$(LIB_SRC) $(PROTO_SRC) $(COMMON_CLIENT_SRC)) client/lib/libcred.map
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,libcred.so.1 -Wl,--version-script=client/lib/libcred.map \
+		-Wl,-z,relro,-z,now,-z,noexecstack $(LDSAN) -o $@ $(filter %.o,$^) -lbsd
+	ln -sf libcred.so.1 $(B)/lib/libcred.so
+
+$(CREDAGENTD): $(call obj,agent/main.c) $(LIBAGENT) $(LIBPROTO) $(LIBAGENTC) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
+
+# cred links libcred statically: one process start, no extra loader work.
+$(CRED): $(call obj,$(CLI_SRC)) $(LIBCRED_A)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CLI_LIBS)
+
+$(B)/tests/test-%: $(B)/obj/tests/unit/test-%.o $(LIBAGENT) $(LIBCRED_A) $(LIBPROTO) $(LIBAGENTC) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
+
+$(B)/tools/%: $(B)/obj/tests/tools/%.o $(LIBAGENT) $(LIBPROTO) $(LIBAGENTC) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
+
+# Each header compiles on its own.
+HEADERS := $(wildcard common/*.h proto/*.h agent/*.h client/include/*.h client/lib/*.h client/cli/*.h)
+headers:
+	@for h in $(HEADERS); do \
+		echo "#include \"$$h\"" | $(CC) $(CPPFLAGS_ALL) $(WARN) -x c -fsyntax-only - || exit 1; \
+	done; echo "headers: $(words $(HEADERS)) self-contained"
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CMOCKA_MESSAGE_OUTPUT=stdout $$t; done
+
+integration: all $(TOOL_BINS)
+	CREDAGENTD=$(abspath $(CREDAGENTD)) CRED=$(abspath $(CRED)) TOOLS=$(abspath $(B)/tools) \
+		LIBCRED_DIR=$(abspath $(B)/lib) SAN=$(SAN) \
+		prove -f tests/integration/*.t
+
+check: deps
+	$(MAKE) all headers
+	$(MAKE) unit
+	$(MAKE) fuzz-smoke
+	$(MAKE) integration
+
+sanitize: deps
+	$(MAKE) B=build/san SAN=1 all
+	$(MAKE) B=build/san SAN=1 unit
+	$(MAKE) B=build/san SAN=1 integration
+
+run: deps all
+	@sock=$${XDG_RUNTIME_DIR:-/tmp/credagent-$$(id -u)}; \
+	case "$$sock" in /tmp/*) sock=$$sock/sock;; *) sock=$$sock/credagent/sock;; esac; \
+	echo "credagentd $(VERSION) in the foreground (Ctrl-C stops it). In another shell:"; \
+	echo "    export PATH=$(abspath $(B)/bin):\$$PATH"; \
+	echo "    export CRED_SOCK=$$sock"; \
+	echo "    printf 's3cret' | cred put demo/token && cred get demo/token"; \
+	exec $(CREDAGENTD) -f
+
+# ---- fuzzing: clang + libFuzzer; a gcc replay driver reruns the corpora ----
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_DEPS := $(PROTO_SRC) $(COMMON_CLIENT_SRC)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
+REPLAY_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/replay-%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 10
+
+$(B)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS_ALL) -o $@ $^
+
+$(B)/fuzz/replay-fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(CC) -g -O1 -fsanitize=address,undefined $(CPPFLAGS_ALL) $(WARN) -Wno-missing-prototypes -o $@ $^
+
+fuzz: $(FUZZ_BINS) $(REPLAY_BINS)
+
+fuzz-smoke: fuzz
+	@set -e; for f in $(FUZZ_SRC); do \
+		n=$$(basename $$f .c); c=tests/fuzz/corpus/$${n#fuzz-}; \
+		echo "== replay $$n on $$c"; $(B)/fuzz/replay-$$n $$c; \
+		w=$$(mktemp -d); \
+		echo "== $$n for $(FUZZ_SECONDS)s"; \
+		$(B)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+			-artifact_prefix=$$w/ $$w $$c 2>$$w/log || { tail -40 $$w/log; exit 1; }; \
+		grep -E 'stat::number_of_executed_units|cov:' $$w/log | tail -2; rm -rf $$w; \
+	done
+
+# ---- dependencies: Debian packages ----
+PKGS := build-essential pkg-config libsodium-dev liblmdb-dev libbsd-dev libsystemd-dev \
+	libcmocka-dev libjansson-dev libpq-dev libmariadb-dev clang libclang-rt-14-dev \
+	lmdb-utils util-linux perl openssh-client procps psmisc
+deps:
+	@missing=""; for p in $(PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "deps: installing$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else \
+			echo "deps: missing packages; run:"; \
+			echo "    sudo apt-get install -y$$missing"; exit 1; \
+		fi; \
+	fi
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(CREDAGENTD) $(CRED) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(LIBCRED_SO) $(LIBCRED_A) $(DESTDIR)$(LIBDIR)/
+	ln -sf libcred.so.1 $(DESTDIR)$(LIBDIR)/libcred.so
+	install -m 0644 client/include/cred.h $(DESTDIR)$(INCDIR)/
+	install -m 0644 docs/man/cred.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 docs/man/libcred.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 0644 docs/man/credagentd.8 $(DESTDIR)$(MANDIR)/man8/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/credagentd $(DESTDIR)$(BINDIR)/cred \
+		$(DESTDIR)$(LIBDIR)/libcred.so.1 $(DESTDIR)$(LIBDIR)/libcred.so $(DESTDIR)$(LIBDIR)/libcred.a \
+		$(DESTDIR)$(INCDIR)/cred.h $(DESTDIR)$(MANDIR)/man1/cred.1 \
+		$(DESTDIR)$(MANDIR)/man3/libcred.3 $(DESTDIR)$(MANDIR)/man8/credagentd.8
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

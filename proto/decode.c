@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+
+#include "proto/fields.h"
+#include "proto/proto.h"
+
+/*
+ * One schema per message body, in the field order of proto.h. Decoders
+ * check structure and caps only; whether a name or label is acceptable is
+ * the agent's call (proto_name_valid() and friends, answered with USAGE).
+ */
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define SCHEMA(name) {name##_specs, ARRAY_SIZE(name##_specs)}
+
+#define REQ PROTO_F_REQUIRED
+#define U32(t, fl) {.tag = (t), .kind = PROTO_KIND_U32, .flags = (fl), .max = UINT32_MAX}
+#define ENUM(t, fl, m) {.tag = (t), .kind = PROTO_KIND_U32, .flags = (fl), .max = (m)}
+#define BITS(t, fl, m) {.tag = (t), .kind = PROTO_KIND_U32, .flags = (fl) | PROTO_F_BITS, .max = (m)}
+#define U64(t, fl) {.tag = (t), .kind = PROTO_KIND_U64, .flags = (fl)}
+#define STR(t, fl, m) {.tag = (t), .kind = PROTO_KIND_STRING, .flags = (fl), .max = (m)}
+#define BYTES(t, fl, m) {.tag = (t), .kind = PROTO_KIND_BYTES, .flags = (fl), .max = (m)}
+#define NAME STR(PROTO_TAG_NAME, REQ | PROTO_F_NONEMPTY, PROTO_NAME_MAX)
+#define MESSAGE STR(PROTO_TAG_MESSAGE, 0, PROTO_MESSAGE_MAX)
+#define LABELS                                                                          \
+	{.tag = PROTO_TAG_LABEL, .kind = PROTO_KIND_STRING, .flags = PROTO_F_REPEAT,    \
+	 .max = PROTO_LABEL_MAX, .max_count = PROTO_LABELS_MAX}
+
+enum { HELLO_VERSION, HELLO_FEATURES };
+static const struct proto_spec hello_specs[] = {
+	[HELLO_VERSION] = U32(PROTO_TAG_PROTO_VERSION, REQ),
+	[HELLO_FEATURES] = U64(PROTO_TAG_FEATURES, 0),
+};
+
+enum { HR_VERSION, HR_FEATURES, HR_AGENT_VERSION, HR_MODE, HR_FRAME_MAX, HR_MESSAGE };
+static const struct proto_spec hello_reply_specs[] = {
+	[HR_VERSION] = U32(PROTO_TAG_PROTO_VERSION, REQ),
+	[HR_FEATURES] = U64(PROTO_TAG_FEATURES, REQ),
+	[HR_AGENT_VERSION] = STR(PROTO_TAG_AGENT_VERSION, REQ, PROTO_AGENT_VERSION_MAX),
+	[HR_MODE] = ENUM(PROTO_TAG_MODE, REQ, PROTO_MODE_SYSTEM),
+	[HR_FRAME_MAX] = U32(PROTO_TAG_FRAME_MAX, REQ),
+	[HR_MESSAGE] = MESSAGE,
+};
+
+enum { SR_AGENT_VERSION, SR_MODE, SR_LOCKED, SR_UPTIME, SR_SECRETS, SR_STORE_BYTES, SR_MESSAGE };
+static const struct proto_spec status_reply_specs[] = {
+	[SR_AGENT_VERSION] = STR(PROTO_TAG_AGENT_VERSION, REQ, PROTO_AGENT_VERSION_MAX),
+	[SR_MODE] = ENUM(PROTO_TAG_MODE, REQ, PROTO_MODE_SYSTEM),
+	[SR_LOCKED] = ENUM(PROTO_TAG_LOCKED, REQ, 1),
+	[SR_UPTIME] = U64(PROTO_TAG_UPTIME, REQ),
+	[SR_SECRETS] = U64(PROTO_TAG_SECRETS, REQ),
+	[SR_STORE_BYTES] = U64(PROTO_TAG_STORE_BYTES, REQ),
+	[SR_MESSAGE] = MESSAGE,
+};
+
+enum { PUT_OWNER, PUT_NAME, PUT_TYPE, PUT_CAS, PUT_MAX_VERSIONS, PUT_EXPIRES, PUT_LABEL, PUT_VALUE };
+static const struct proto_spec put_specs[] = {
+	[PUT_OWNER] = U32(PROTO_TAG_OWNER, 0),
+	[PUT_NAME] = NAME,
+	[PUT_TYPE] = STR(PROTO_TAG_TYPE, 0, PROTO_TYPE_MAX),
+	[PUT_CAS] = U32(PROTO_TAG_CAS, 0),
+	[PUT_MAX_VERSIONS] = U32(PROTO_TAG_MAX_VERSIONS, 0),
+	[PUT_EXPIRES] = U64(PROTO_TAG_EXPIRES, 0),
+	[PUT_LABEL] = LABELS,
+	[PUT_VALUE] = BYTES(PROTO_TAG_VALUE, REQ, UINT32_MAX),
+};
+
+enum { PR_VERSION, PR_MESSAGE };
+static const struct proto_spec put_reply_specs[] = {
+	[PR_VERSION] = U32(PROTO_TAG_VERSION, REQ),
+	[PR_MESSAGE] = MESSAGE,
+};
+
+enum { GET_OWNER, GET_NAME, GET_VERSION };
+static const struct proto_spec get_specs[] = {
+	[GET_OWNER] = U32(PROTO_TAG_OWNER, 0),
+	[GET_NAME] = NAME,
+	[GET_VERSION] = U32(PROTO_TAG_VERSION, 0),
+};
+
+enum { GR_VERSION, GR_TYPE, GR_VALUE, GR_MESSAGE };
+static const struct proto_spec get_reply_specs[] = {
+	[GR_VERSION] = U32(PROTO_TAG_VERSION, REQ),
+	[GR_TYPE] = STR(PROTO_TAG_TYPE, REQ, PROTO_TYPE_MAX),
+	[GR_VALUE] = BYTES(PROTO_TAG_VALUE, REQ, UINT32_MAX),
+	[GR_MESSAGE] = MESSAGE,
+};
+
+enum { NAMED_OWNER, NAMED_NAME };
+static const struct proto_spec named_specs[] = {
+	[NAMED_OWNER] = U32(PROTO_TAG_OWNER, 0),
+	[NAMED_NAME] = NAME,
+};
+
+enum { VI_VERSION, VI_CREATED, VI_CREATED_BY };
+static const struct proto_spec version_info_specs[] = {
+	[VI_VERSION] = U32(PROTO_TAG_VERSION, REQ),
+	[VI_CREATED] = U64(PROTO_TAG_CREATED, REQ),
+	[VI_CREATED_BY] = U32(PROTO_TAG_CREATED_BY, REQ),
+};
+static const struct proto_schema version_info_schema = SCHEMA(version_info);
+
+/* The INFO reply; a LIST entry is its first META_ENTRY_N fields. */
+enum {
+	META_OWNER,
+	META_NAME,
+	META_VERSION,
+	META_TYPE,
+	META_STATE,
+	META_MAX_VERSIONS,
+	META_EXPIRES,
+	META_CREATED,
+	META_UPDATED,
+	META_DELETED,
+	META_LABEL,
+	META_ENTRY_N,
+	META_VERSIONS = META_ENTRY_N,
+	META_MESSAGE,
+};
+static const struct proto_spec meta_specs[] = {
+	[META_OWNER] = U32(PROTO_TAG_OWNER, REQ),
+	[META_NAME] = NAME,
+	[META_VERSION] = U32(PROTO_TAG_VERSION, REQ),
+	[META_TYPE] = STR(PROTO_TAG_TYPE, REQ, PROTO_TYPE_MAX),
+	[META_STATE] = ENUM(PROTO_TAG_STATE, REQ, PROTO_STATE_MAX),
+	[META_MAX_VERSIONS] = U32(PROTO_TAG_MAX_VERSIONS, REQ),
+	[META_EXPIRES] = U64(PROTO_TAG_EXPIRES, 0),
+	[META_CREATED] = U64(PROTO_TAG_CREATED, REQ),
+	[META_UPDATED] = U64(PROTO_TAG_UPDATED, REQ),
+	[META_DELETED] = U64(PROTO_TAG_DELETED, 0),
+	[META_LABEL] = LABELS,
+	[META_VERSIONS] = {.tag = PROTO_TAG_VERSIONS, .kind = PROTO_KIND_GROUP,
+			   .flags = PROTO_F_REPEAT, .max_count = PROTO_VERSIONS_MAX,
+			   .group = &version_info_schema},
+	[META_MESSAGE] = MESSAGE,
+};
+static const struct proto_schema meta_entry_schema = {meta_specs, META_ENTRY_N};
+
+enum { LIST_OWNER, LIST_PREFIX, LIST_CURSOR, LIST_LIMIT, LIST_FLAGS };
+static const struct proto_spec list_specs[] = {
+	[LIST_OWNER] = U32(PROTO_TAG_OWNER, 0),
+	[LIST_PREFIX] = STR(PROTO_TAG_PREFIX, 0, PROTO_NAME_MAX + 1),
+	[LIST_CURSOR] = BYTES(PROTO_TAG_CURSOR, 0, PROTO_CURSOR_MAX),
+	[LIST_LIMIT] = ENUM(PROTO_TAG_LIMIT, 0, PROTO_LIST_LIMIT_MAX),
+	[LIST_FLAGS] = BITS(PROTO_TAG_FLAGS, 0, PROTO_LIST_FLAGS_ALL),
+};
+
+/* An empty NEXT_CURSOR would read as "no more pages" once decoded, so a
+ * present one must hold at least a byte. */
+enum { LR_ENTRY, LR_NEXT_CURSOR, LR_MESSAGE };
+static const struct proto_spec list_reply_specs[] = {
+	[LR_ENTRY] = {.tag = PROTO_TAG_ENTRY, .kind = PROTO_KIND_GROUP, .flags = PROTO_F_REPEAT,
+		      .max_count = PROTO_LIST_LIMIT_MAX, .group = &meta_entry_schema},
+	[LR_NEXT_CURSOR] = BYTES(PROTO_TAG_NEXT_CURSOR, PROTO_F_NONEMPTY, PROTO_CURSOR_MAX),
+	[LR_MESSAGE] = MESSAGE,
+};
+
+static const struct proto_spec simple_reply_specs[] = {
+	MESSAGE,
+};
+
+static const struct proto_schema
+	hello_schema = SCHEMA(hello),
+	hello_reply_schema = SCHEMA(hello_reply),
+	status_reply_schema = SCHEMA(status_reply),
+	put_schema = SCHEMA(put),
+	put_reply_schema = SCHEMA(put_reply),
+	get_schema = SCHEMA(get),
+	get_reply_schema = SCHEMA(get_reply),
+	named_schema = SCHEMA(named),
+	meta_schema = SCHEMA(meta),
+	list_schema = SCHEMA(list),
+	list_reply_schema = SCHEMA(list_reply),
+	simple_reply_schema = SCHEMA(simple_reply),
+	empty_schema = {NULL, 0};
+
+_Static_assert(ARRAY_SIZE(meta_specs) <= PROTO_SCHEMA_MAX, "meta schema too large");
+
+static struct proto_ref
+ref_from(const struct proto_slot *owner, const struct proto_slot *name)
+{
+	struct proto_ref ref = {0};
+
+	ref.has_owner = owner->present;
+	ref.owner = proto_slot_u32(owner);
+	ref.name = name->val;
+	return ref;
+}
+
+int
+proto_decode_hello(struct proto_bytes body, struct proto_hello *ret)
+{
+	struct proto_slot s[ARRAY_SIZE(hello_specs)];
+
+	if (proto_fields_parse(body, &hello_schema, s) < 0)
+		return -EBADMSG;
+	*ret = (struct proto_hello){
+		.version = proto_slot_u32(&s[HELLO_VERSION]),
+		.features = proto_slot_u64(&s[HELLO_FEATURES]),
+	};
+	return 0;
+}
+
+int
+proto_decode_hello_reply(struct proto_bytes body, struct proto_hello_reply *ret)
+{
+	struct proto_slot s[ARRAY_SIZE(hello_reply_specs)];
+
+	if (proto_fields_parse(body, &hello_reply_schema, s) < 0)
+		return -EBADMSG;
+	*ret = (struct proto_hello_reply){
+		.version = proto_slot_u32(&s[HR_VERSION]),
+		.features = proto_slot_u64(&s[HR_FEATURES]),
+		.agent_version = s[HR_AGENT_VERSION].val,
+		.mode = proto_slot_u32(&s[HR_MODE]),
+		.frame_max = proto_slot_u32(&s[HR_FRAME_MAX]),
+		.message = s[HR_MESSAGE].val,
+	};
+	return 0;
+}
+
+int
+proto_decode_status(struct proto_bytes body)
+{
+	return proto_fields_parse(body, &empty_schema, NULL) < 0 ? -EBADMSG : 0;
+}
+
+int
+proto_decode_status_reply(struct proto_bytes body, struct proto_status_reply *ret)
+{
+	struct proto_slot s[ARRAY_SIZE(status_reply_specs)];
+
+	if (proto_fields_parse(body, &status_reply_schema, s) < 0)
+		return -EBADMSG;
+	*ret = (struct proto_status_reply){
+		.agent_version = s[SR_AGENT_VERSION].val,
+		.mode = proto_slot_u32(&s[SR_MODE]),
+		.locked = proto_slot_u32(&s[SR_LOCKED]),
+		.uptime = proto_slot_u64(&s[SR_UPTIME]),
+		.secrets = proto_slot_u64(&s[SR_SECRETS]),
+		.store_bytes = proto_slot_u64(&s[SR_STORE_BYTES]),
+		.message = s[SR_MESSAGE].val,
+	};
+	return 0;
+}
+
+int
+proto_decode_put(struct proto_bytes body, struct proto_put *ret)
+{
+	struct proto_slot s[ARRAY_SIZE(put_specs)];
+
+	if (proto_fields_parse(body, &put_schema, s) < 0)
+		return -EBADMSG;
+	*ret = (struct proto_put){
+		.ref = ref_from(&s[PUT_OWNER], &s[PUT_NAME]),
+		.type = s[PUT_TYPE].val,
+		.has_cas = s[PUT_CAS].present,
+		.cas = proto_slot_u32(&s[PUT_CAS]),
+		.has_max_versions = s[PUT_MAX_VERSIONS].present,
+		.max_versions = proto_slot_u32(&s[PUT_MAX_VERSIONS]),
+		.has_expires = s[PUT_EXPIRES].present,
+		.expires = proto_slot_u64(&s[PUT_EXPIRES]),
+		.labels = s[PUT_LABEL].span,
+		.value = s[PUT_VALUE].val,
+	};
+	return 0;
+}
+
+int
+proto_decode_put_reply(struct proto_bytes body, struct proto_put_reply *ret)
+{
+	struct proto_slot s[ARRAY_SIZE(put_reply_specs)];
+
+	if (proto_fields_parse(body, &put_reply_schema, s) < 0)
+		return -EBADMSG;
+	*ret = (struct proto_put_reply){
+		.version = proto_slot_u32(&s[PR_VERSION]),
+		.message = s[PR_MESSAGE].val,
+	};
+	return 0;
+}
+
+int
+proto_decode_get(struct proto_bytes body, struct proto_get *ret)
+{
+	struct proto_slot s[ARRAY_SIZE(get_specs)];
+
+	if (proto_fields_parse(body, &get_schema, s) < 0)
+		return -EBADMSG;
+	*ret = (struct proto_get){
+		.ref = ref_from(&s[GET_OWNER], &s[GET_NAME]),
+		.has_version = s[GET_VERSION].present,
+		.version = proto_slot_u32(&s[GET_VERSION]),
+	};
+	return 0;
+}
+
+int
+proto_decode_get_reply(struct proto_bytes body, struct proto_get_reply *ret)
+{
+	struct proto_slot s[ARRAY_SIZE(get_reply_specs)];
+
+	if (proto_fields_parse(body, &get_reply_schema, s) < 0)
+		return -EBADMSG;
+	*ret = (struct proto_get_reply){
+		.version = proto_slot_u32(&s[GR_VERSION]),
+		.type = s[GR_TYPE].val,
+		.value = s[GR_VALUE].val,
+		.message = s[GR_MESSAGE].val,
+	};
+	return 0;
+}
+
+int
+proto_decode_named(struct proto_bytes body, struct proto_named *ret)
+{
+	struct proto_slot s[ARRAY_SIZE(named_specs)];
+
+	if (proto_fields_parse(body, &named_schema, s) < 0)
+		return -EBADMSG;
+	ret->ref = ref_from(&s[NAMED_OWNER], &s[NAMED_NAME]);
+	return 0;
+}
+
+/* Slots of the meta schema (or its entry prefix) to the struct. */
+static void
+meta_from(const struct proto_slot *s, bool full, struct proto_meta *ret)
+{
+	*ret = (struct proto_meta){
+		.owner = proto_slot_u32(&s[META_OWNER]),
+		.name = s[META_NAME].val,
+		.version = proto_slot_u32(&s[META_VERSION]),
+		.type = s[META_TYPE].val,
+		.state = proto_slot_u32(&s[META_STATE]),
+		.max_versions = proto_slot_u32(&s[META_MAX_VERSIONS]),
+		.has_expires = s[META_EXPIRES].present,
+		.expires = proto_slot_u64(&s[META_EXPIRES]),
+		.created = proto_slot_u64(&s[META_CREATED]),
+		.updated = proto_slot_u64(&s[META_UPDATED]),
+		.has_deleted = s[META_DELETED].present,
+		.deleted = proto_slot_u64(&s[META_DELETED]),
+		.labels = s[META_LABEL].span,
+	};
+	if (full) {
+		ret->versions = s[META_VERSIONS].span;
+		ret->message = s[META_MESSAGE].val;
+	}
+}
+
+int
+proto_decode_info_reply(struct proto_bytes body, struct proto_meta *ret)
+{
+	struct proto_slot s[ARRAY_SIZE(meta_specs)];
+
+	if (proto_fields_parse(body, &meta_schema, s) < 0)
+		return -EBADMSG;
+	meta_from(s, true, ret);
+	return 0;
+}
+
+int
+proto_decode_meta_entry(struct proto_bytes group, struct proto_meta *ret)
+{
+	struct proto_slot s[META_ENTRY_N];
+
+	if (proto_fields_parse(group, &meta_entry_schema, s) < 0)
+		return -EBADMSG;
+	meta_from(s, false, ret);
+	return 0;
+}
+
+int
+proto_decode_version_info(struct proto_bytes group, struct proto_version_info *ret)
+{
+	struct proto_slot s[ARRAY_SIZE(version_info_specs)];
+
+	if (proto_fields_parse(group, &version_info_schema, s) < 0)
+		return -EBADMSG;
+	*ret = (struct proto_version_info){
+		.version = proto_slot_u32(&s[VI_VERSION]),
+		.created = proto_slot_u64(&s[VI_CREATED]),
+		.created_by = proto_slot_u32(&s[VI_CREATED_BY]),
+	};
+	return 0;
+}
+
+int
+proto_decode_list(struct proto_bytes body, struct proto_list *ret)
+{
+	struct proto_slot s[ARRAY_SIZE(list_specs)];
+
+	if (proto_fields_parse(body, &list_schema, s) < 0)
+		return -EBADMSG;
+	*ret = (struct proto_list){
+		.has_owner = s[LIST_OWNER].present,
+		.owner = proto_slot_u32(&s[LIST_OWNER]),
+		.prefix = s[LIST_PREFIX].val,
+		.cursor = s[LIST_CURSOR].val,
+		.limit = proto_slot_u32(&s[LIST_LIMIT]),
+		.flags = proto_slot_u32(&s[LIST_FLAGS]),
+	};
+	return 0;
+}
+
+int
+proto_decode_list_reply(struct proto_bytes body, struct proto_list_reply *ret)
+{
+	struct proto_slot s[ARRAY_SIZE(list_reply_specs)];
+
+	if (proto_fields_parse(body, &list_reply_schema, s) < 0)
+		return -EBADMSG;
+	*ret = (struct proto_list_reply){
+		.entries = s[LR_ENTRY].span,
+		.cursor = s[LR_NEXT_CURSOR].val,
+		.message = s[LR_MESSAGE].val,
+	};
+	return 0;
+}
+
+int
+proto_decode_simple_reply(struct proto_bytes body, struct proto_simple_reply *ret)
+{
+	struct proto_slot s[ARRAY_SIZE(simple_reply_specs)];
+
+	if (proto_fields_parse(body, &simple_reply_schema, s) < 0)
+		return -EBADMSG;
+	ret->message = s[0].val;
+	return 0;
+}

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+
+#include "proto/proto.h"
+
+/*
+ * Encoders write fields in ascending tag order and leave out absent
+ * optional ones: a false has_* flag, a zero-length string or cursor, a
+ * zero u32/u64 where proto.h says zero means "the default". Spans (labels,
+ * versions, entries) are copied as the raw field bytes they hold.
+ */
+
+static void
+put_opt_string(struct buf_writer *w, uint8_t tag, struct proto_bytes b)
+{
+	if (b.len > 0)
+		proto_put_string(w, tag, b.ptr, b.len);
+}
+
+static void
+put_opt_bytes(struct buf_writer *w, uint8_t tag, struct proto_bytes b)
+{
+	if (b.len > 0)
+		proto_put_bytes(w, tag, b.ptr, b.len);
+}
+
+static void
+put_span(struct buf_writer *w, const struct proto_list_span *span)
+{
+	if (span->raw.len > 0)
+		buf_put_bytes(w, span->raw.ptr, span->raw.len);
+}
+
+static void
+put_ref(struct buf_writer *w, const struct proto_ref *ref)
+{
+	if (ref->has_owner)
+		proto_put_u32(w, PROTO_TAG_OWNER, ref->owner);
+	proto_put_string(w, PROTO_TAG_NAME, ref->name.ptr, ref->name.len);
+}
+
+int
+proto_encode_hello(struct buf_writer *w, uint32_t reqid, const struct proto_hello *m)
+{
+	size_t start = proto_frame_begin(w, PROTO_MSG_HELLO, reqid);
+
+	proto_put_u32(w, PROTO_TAG_PROTO_VERSION, m->version);
+	if (m->features != 0)
+		proto_put_u64(w, PROTO_TAG_FEATURES, m->features);
+	return proto_frame_end(w, start);
+}
+
+int
+proto_encode_hello_reply(struct buf_writer *w, uint32_t reqid, const struct proto_hello_reply *m)
+{
+	size_t start = proto_reply_begin(w, PROTO_MSG_HELLO, reqid, PROTO_OK);
+
+	proto_put_u32(w, PROTO_TAG_PROTO_VERSION, m->version);
+	proto_put_u64(w, PROTO_TAG_FEATURES, m->features);
+	proto_put_string(w, PROTO_TAG_AGENT_VERSION, m->agent_version.ptr, m->agent_version.len);
+	proto_put_u32(w, PROTO_TAG_MODE, m->mode);
+	proto_put_u32(w, PROTO_TAG_FRAME_MAX, m->frame_max);
+	put_opt_string(w, PROTO_TAG_MESSAGE, m->message);
+	return proto_frame_end(w, start);
+}
+
+int
+proto_encode_status(struct buf_writer *w, uint32_t reqid)
+{
+	size_t start = proto_frame_begin(w, PROTO_MSG_STATUS, reqid);
+
+	return proto_frame_end(w, start);
+}
+
+int
+proto_encode_status_reply(struct buf_writer *w, uint32_t reqid, const struct proto_status_reply *m)
+{
+	size_t start = proto_reply_begin(w, PROTO_MSG_STATUS, reqid, PROTO_OK);
+
+	proto_put_string(w, PROTO_TAG_AGENT_VERSION, m->agent_version.ptr, m->agent_version.len);
+	proto_put_u32(w, PROTO_TAG_MODE, m->mode);
+	proto_put_u32(w, PROTO_TAG_LOCKED, m->locked);
+	proto_put_u64(w, PROTO_TAG_UPTIME, m->uptime);
+	proto_put_u64(w, PROTO_TAG_SECRETS, m->secrets);
+	proto_put_u64(w, PROTO_TAG_STORE_BYTES, m->store_bytes);
+	put_opt_string(w, PROTO_TAG_MESSAGE, m->message);
+	return proto_frame_end(w, start);
+}
+
+int
+proto_encode_put(struct buf_writer *w, uint32_t reqid, const struct proto_put *m)
+{
+	size_t start = proto_frame_begin(w, PROTO_MSG_PUT, reqid);
+
+	put_ref(w, &m->ref);
+	put_opt_string(w, PROTO_TAG_TYPE, m->type);
+	if (m->has_cas)
+		proto_put_u32(w, PROTO_TAG_CAS, m->cas);
+	if (m->has_max_versions)
+		proto_put_u32(w, PROTO_TAG_MAX_VERSIONS, m->max_versions);
+	if (m->has_expires)
+		proto_put_u64(w, PROTO_TAG_EXPIRES, m->expires);
+	put_span(w, &m->labels);
+	proto_put_bytes(w, PROTO_TAG_VALUE, m->value.ptr, m->value.len);
+	return proto_frame_end(w, start);
+}
+
+int
+proto_encode_put_reply(struct buf_writer *w, uint32_t reqid, const struct proto_put_reply *m)
+{
+	size_t start = proto_reply_begin(w, PROTO_MSG_PUT, reqid, PROTO_OK);
+
+	proto_put_u32(w, PROTO_TAG_VERSION, m->version);
+	put_opt_string(w, PROTO_TAG_MESSAGE, m->message);
+	return proto_frame_end(w, start);
+}
+
+int
+proto_encode_get(struct buf_writer *w, uint32_t reqid, const struct proto_get *m)
+{
+	size_t start = proto_frame_begin(w, PROTO_MSG_GET, reqid);
+
+	put_ref(w, &m->ref);
+	if (m->has_version)
+		proto_put_u32(w, PROTO_TAG_VERSION, m->version);
+	return proto_frame_end(w, start);
+}
+
+int
+proto_encode_get_reply(struct buf_writer *w, uint32_t reqid, const struct proto_get_reply *m)
+{
+	size_t start = proto_reply_begin(w, PROTO_MSG_GET, reqid, PROTO_OK);
+
+	proto_put_u32(w, PROTO_TAG_VERSION, m->version);
+	proto_put_string(w, PROTO_TAG_TYPE, m->type.ptr, m->type.len);
+	proto_put_bytes(w, PROTO_TAG_VALUE, m->value.ptr, m->value.len);
+	put_opt_string(w, PROTO_TAG_MESSAGE, m->message);
+	return proto_frame_end(w, start);
+}
+
+int
+proto_encode_named(struct buf_writer *w, uint8_t type, uint32_t reqid, const struct proto_named *m)
+{
+	size_t start;
+
+	if (type != PROTO_MSG_INFO && type != PROTO_MSG_DELETE)
+		return -EINVAL;
+	start = proto_frame_begin(w, type, reqid);
+	put_ref(w, &m->ref);
+	return proto_frame_end(w, start);
+}
+
+void
+proto_put_meta_fields(struct buf_writer *w, const struct proto_meta *m, bool with_versions)
+{
+	proto_put_u32(w, PROTO_TAG_OWNER, m->owner);
+	proto_put_string(w, PROTO_TAG_NAME, m->name.ptr, m->name.len);
+	proto_put_u32(w, PROTO_TAG_VERSION, m->version);
+	proto_put_string(w, PROTO_TAG_TYPE, m->type.ptr, m->type.len);
+	proto_put_u32(w, PROTO_TAG_STATE, m->state);
+	proto_put_u32(w, PROTO_TAG_MAX_VERSIONS, m->max_versions);
+	if (m->has_expires)
+		proto_put_u64(w, PROTO_TAG_EXPIRES, m->expires);
+	proto_put_u64(w, PROTO_TAG_CREATED, m->created);
+	proto_put_u64(w, PROTO_TAG_UPDATED, m->updated);
+	if (m->has_deleted)
+		proto_put_u64(w, PROTO_TAG_DELETED, m->deleted);
+	put_span(w, &m->labels);
+	if (with_versions)
+		put_span(w, &m->versions);
+}
+
+void
+proto_put_meta_entry(struct buf_writer *w, const struct proto_meta *m)
+{
+	size_t off = proto_group_begin(w, PROTO_TAG_ENTRY);
+
+	proto_put_meta_fields(w, m, false);
+	proto_group_end(w, off);
+}
+
+int
+proto_encode_info_reply(struct buf_writer *w, uint32_t reqid, const struct proto_meta *m)
+{
+	size_t start = proto_reply_begin(w, PROTO_MSG_INFO, reqid, PROTO_OK);
+
+	proto_put_meta_fields(w, m, true);
+	put_opt_string(w, PROTO_TAG_MESSAGE, m->message);
+	return proto_frame_end(w, start);
+}
+
+int
+proto_encode_list(struct buf_writer *w, uint32_t reqid, const struct proto_list *m)
+{
+	size_t start = proto_frame_begin(w, PROTO_MSG_LIST, reqid);
+
+	if (m->has_owner)
+		proto_put_u32(w, PROTO_TAG_OWNER, m->owner);
+	put_opt_string(w, PROTO_TAG_PREFIX, m->prefix);
+	put_opt_bytes(w, PROTO_TAG_CURSOR, m->cursor);
+	if (m->limit != 0)
+		proto_put_u32(w, PROTO_TAG_LIMIT, m->limit);
+	if (m->flags != 0)
+		proto_put_u32(w, PROTO_TAG_FLAGS, m->flags);
+	return proto_frame_end(w, start);
+}
+
+int
+proto_encode_list_reply(struct buf_writer *w, uint32_t reqid, const struct proto_list_reply *m)
+{
+	size_t start = proto_reply_begin(w, PROTO_MSG_LIST, reqid, PROTO_OK);
+
+	put_span(w, &m->entries);
+	put_opt_bytes(w, PROTO_TAG_NEXT_CURSOR, m->cursor);
+	put_opt_string(w, PROTO_TAG_MESSAGE, m->message);
+	return proto_frame_end(w, start);
+}
+
+int
+proto_encode_simple_reply(struct buf_writer *w, uint8_t type, uint32_t reqid, uint16_t status,
+			  const char *message, size_t message_len)
+{
+	size_t start = proto_reply_begin(w, type, reqid, status);
+
+	if (message != NULL && message_len > 0)
+		proto_put_string(w, PROTO_TAG_MESSAGE, message, message_len);
+	return proto_frame_end(w, start);
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+#include "proto/proto.h"
+
+/*
+ * Validators work on bytes, never on C strings, so a NUL is just another
+ * byte outside every allowed set. Only ASCII passes: bytes >= 0x80 are
+ * rejected everywhere.
+ */
+
+static bool
+is_alnum(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static bool
+is_name_char(uint8_t c)
+{
+	return is_alnum(c) || c == '_' || c == '.' || c == '@' || c == '+' || c == '/' || c == '-';
+}
+
+static bool
+is_label_key_char(uint8_t c)
+{
+	return is_alnum(c) || c == '_' || c == '.' || c == '-';
+}
+
+static bool
+is_type_char(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* A segment between slashes: not empty (no leading, trailing or double
+ * slash) and not "..". A lone "." is allowed. */
+static bool
+segment_ok(const uint8_t *s, size_t n)
+{
+	return n > 0 && !(n == 2 && s[0] == '.' && s[1] == '.');
+}
+
+bool
+proto_name_valid(const void *vp, size_t len)
+{
+	const uint8_t *p = vp;
+	size_t i, seg = 0;
+
+	if (p == NULL || len == 0 || len > PROTO_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		if (!is_name_char(p[i]))
+			return false;
+		if (p[i] != '/')
+			continue;
+		if (!segment_ok(p + seg, i - seg))
+			return false;
+		seg = i + 1;
+	}
+	return segment_ok(p + seg, len - seg);
+}
+
+bool
+proto_label_valid(const void *vp, size_t len)
+{
+	const uint8_t *p = vp;
+	size_t i, eq;
+
+	if (p == NULL || len == 0 || len > PROTO_LABEL_MAX)
+		return false;
+	for (eq = 0; eq < len && p[eq] != '='; eq++)
+		if (!is_label_key_char(p[eq]))
+			return false;
+	if (eq == 0 || eq == len || eq > PROTO_LABEL_KEY_MAX)
+		return false;
+	for (i = eq + 1; i < len; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e)
+			return false;
+	return true;
+}
+
+bool
+proto_prefix_valid(const void *vp, size_t len)
+{
+	const uint8_t *p = vp;
+
+	if (len == 0)
+		return true;
+	if (p == NULL)
+		return false;
+	if (p[len - 1] == '/')
+		len--;
+	return proto_name_valid(p, len);
+}
+
+bool
+proto_type_valid(const void *vp, size_t len)
+{
+	const uint8_t *p = vp;
+	size_t i;
+
+	if (p == NULL || len == 0 || len > PROTO_TYPE_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!is_type_char(p[i]))
+			return false;
+	return true;
+}
+
+static const char *const status_names[] = {
+	[PROTO_OK] = "OK",
+	[PROTO_INTERNAL] = "INTERNAL",
+	[PROTO_USAGE] = "USAGE",
+	[PROTO_NOT_FOUND] = "NOT_FOUND",
+	[PROTO_DENIED] = "DENIED",
+	[PROTO_LOCKED] = "LOCKED",
+	[PROTO_CONFLICT] = "CONFLICT",
+	[PROTO_QUOTA_EXCEEDED] = "QUOTA_EXCEEDED",
+	[PROTO_EXPIRED] = "EXPIRED",
+	[PROTO_DISABLED] = "DISABLED",
+	[PROTO_INVALID] = "INVALID",
+	[PROTO_BAD_REQUEST] = "BAD_REQUEST",
+	[PROTO_UNSUPPORTED] = "UNSUPPORTED",
+	[PROTO_RATE_LIMITED] = "RATE_LIMITED",
+};
+
+const char *
+proto_status_name(uint16_t status)
+{
+	if (status >= sizeof(status_names) / sizeof(status_names[0]) ||
+	    status_names[status] == NULL)
+		return "UNKNOWN";
+	return status_names[status];
+}
+
+int
+proto_status_exit(uint16_t status)
+{
+	switch (status) {
+	case PROTO_OK:
+		return 0;
+	case PROTO_USAGE:
+		return 2;
+	case PROTO_NOT_FOUND:
+		return 3;
+	case PROTO_DENIED:
+		return 4;
+	case PROTO_LOCKED:
+		return 5;
+	case PROTO_CONFLICT:
+		return 7;
+	case PROTO_QUOTA_EXCEEDED:
+	case PROTO_RATE_LIMITED:
+		return 8;
+	case PROTO_EXPIRED:
+		return 9;
+	case PROTO_DISABLED:
+		return 10;
+	case PROTO_INVALID:
+		return 11;
+	case PROTO_BAD_REQUEST:
+		return 12;
+	case PROTO_UNSUPPORTED:
+		return 13;
+	case PROTO_INTERNAL:
+	default:
+		return 1;
+	}
+}

@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CREDAGENT_PROTO_H
+#define CREDAGENT_PROTO_H
+
+/*
+ * The credagent wire format, shared by the agent and libcred. Pure
+ * functions over memory: nothing here does I/O, allocates or logs.
+ * docs/PROTOCOL.md is the prose version of this header.
+ *
+ * Frame:  u32 length (big-endian; counts every byte after itself)
+ *         u8  type
+ *         u32 request id
+ *         u16 status              (replies and events only)
+ *         body: fields
+ * Field:  u8 tag, u8 kind, u32 length, then length bytes.
+ *
+ * Fields appear in ascending tag order; only tags a message declares
+ * repeatable may repeat (consecutively). Unknown tags, wrong kinds, bad
+ * lengths, missing required fields, NUL bytes in strings and trailing
+ * bytes all make a body malformed.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+#define PROTO_WUR __attribute__((warn_unused_result))
+
+/* The one protocol version constant; bump it for incompatible changes. */
+#define PROTO_VERSION 1u
+
+#define PROTO_LEN_SIZE 4u
+#define PROTO_REQ_HDR 9u  /* length + type + request id */
+#define PROTO_REPLY_HDR 11u /* ... + status */
+#define PROTO_FIELD_HDR 6u /* tag + kind + length */
+#define PROTO_FRAME_MAX_DEFAULT (1u << 20)
+#define PROTO_FRAME_MIN_MAX 4096u /* smallest frame limit an agent accepts */
+
+#define PROTO_NAME_MAX 255u
+#define PROTO_TYPE_MAX 32u
+#define PROTO_LABEL_MAX 320u /* "key=value" */
+#define PROTO_LABEL_KEY_MAX 63u
+#define PROTO_LABELS_MAX 64u
+#define PROTO_CURSOR_MAX 512u
+#define PROTO_MESSAGE_MAX 1024u
+#define PROTO_AGENT_VERSION_MAX 64u
+#define PROTO_LIST_LIMIT_MAX 1000u
+#define PROTO_VERSIONS_MAX 1000u
+
+/* Message types. Numbers are never reused. A reply has the request's
+ * type with PROTO_REPLY_BIT set. */
+enum proto_msg {
+	PROTO_MSG_HELLO = 0x01,
+	PROTO_MSG_STATUS = 0x02,
+	PROTO_MSG_PUT = 0x03,
+	PROTO_MSG_GET = 0x04,
+	PROTO_MSG_INFO = 0x05,
+	PROTO_MSG_LIST = 0x06,
+	PROTO_MSG_DELETE = 0x07,
+};
+#define PROTO_REPLY_BIT 0x80u
+
+/* Status codes on the wire. Numbers are never reused. */
+enum proto_status {
+	PROTO_OK = 0,
+	PROTO_INTERNAL = 1,     /* the agent failed; message says why */
+	PROTO_USAGE = 2,        /* bad name or argument */
+	PROTO_NOT_FOUND = 3,
+	PROTO_DENIED = 4,
+	PROTO_LOCKED = 5,
+	/* 6 is the client's UNREACHABLE, never sent */
+	PROTO_CONFLICT = 7,
+	PROTO_QUOTA_EXCEEDED = 8,
+	PROTO_EXPIRED = 9,
+	PROTO_DISABLED = 10,
+	PROTO_INVALID = 11,
+	PROTO_BAD_REQUEST = 12,
+	PROTO_UNSUPPORTED = 13,
+	PROTO_RATE_LIMITED = 14,
+};
+#define PROTO_STATUS_MAX 14u
+
+/* Field kinds. */
+enum proto_kind {
+	PROTO_KIND_U32 = 1,    /* length 4 */
+	PROTO_KIND_U64 = 2,    /* length 8 */
+	PROTO_KIND_BYTES = 3,  /* any bytes */
+	PROTO_KIND_STRING = 4, /* bytes without NUL */
+	PROTO_KIND_GROUP = 5,  /* nested fields */
+};
+
+/* Field tags, one namespace for all messages. */
+enum proto_tag {
+	PROTO_TAG_PROTO_VERSION = 1, /* u32 */
+	PROTO_TAG_FEATURES = 2,      /* u64 */
+	PROTO_TAG_AGENT_VERSION = 3, /* string */
+	PROTO_TAG_MODE = 4,          /* u32: enum proto_mode */
+	PROTO_TAG_LOCKED = 5,        /* u32: 0 or 1 */
+	PROTO_TAG_UPTIME = 6,        /* u64 seconds */
+	PROTO_TAG_SECRETS = 7,       /* u64 */
+	PROTO_TAG_STORE_BYTES = 8,   /* u64 */
+	PROTO_TAG_FRAME_MAX = 9,     /* u32: the agent's frame size limit */
+	PROTO_TAG_OWNER = 16,        /* u32 uid */
+	PROTO_TAG_NAME = 17,         /* string, proto_name_valid() */
+	PROTO_TAG_VERSION = 18,      /* u32 secret version, >= 1 */
+	PROTO_TAG_TYPE = 19,         /* string */
+	PROTO_TAG_STATE = 20,        /* u32: enum proto_state */
+	PROTO_TAG_CAS = 21,          /* u32 */
+	PROTO_TAG_MAX_VERSIONS = 22, /* u32 */
+	PROTO_TAG_EXPIRES = 23,      /* u64 unix seconds */
+	PROTO_TAG_CREATED = 24,      /* u64 unix seconds */
+	PROTO_TAG_UPDATED = 25,      /* u64 unix seconds */
+	PROTO_TAG_DELETED = 26,      /* u64 unix seconds */
+	PROTO_TAG_CREATED_BY = 27,   /* u32 uid */
+	PROTO_TAG_LABEL = 28,        /* string "key=value", repeatable */
+	PROTO_TAG_VERSIONS = 29,     /* group, repeatable */
+	PROTO_TAG_VALUE = 32,        /* bytes */
+	PROTO_TAG_PREFIX = 40,       /* string */
+	PROTO_TAG_CURSOR = 41,       /* bytes */
+	PROTO_TAG_LIMIT = 42,        /* u32 */
+	PROTO_TAG_FLAGS = 43,        /* u32 */
+	PROTO_TAG_ENTRY = 44,        /* group, repeatable */
+	PROTO_TAG_NEXT_CURSOR = 45,  /* bytes */
+	PROTO_TAG_MESSAGE = 64,      /* string */
+};
+
+enum proto_mode { PROTO_MODE_USER = 0, PROTO_MODE_SYSTEM = 1 };
+enum proto_state { PROTO_STATE_ACTIVE = 0, PROTO_STATE_DISABLED = 1, PROTO_STATE_DELETED = 2 };
+#define PROTO_STATE_MAX 2u
+enum proto_list_flag { PROTO_LIST_DELETED = 1u << 0, PROTO_LIST_ALL_USERS = 1u << 1 };
+#define PROTO_LIST_FLAGS_ALL 3u
+
+/* A borrowed span of a frame: valid as long as the frame's bytes are. */
+struct proto_bytes {
+	const uint8_t *ptr;
+	size_t len;
+};
+
+/* ---- framing ---- */
+
+struct proto_frame {
+	uint8_t type;
+	uint32_t reqid;
+	uint16_t status; /* replies only; 0 in requests */
+	struct proto_bytes body;
+};
+
+/*
+ * Look for one complete frame at the start of P[0..N). Returns the number
+ * of bytes the frame occupies (its length prefix included) and fills *ret
+ * (borrowing P); 0 when more bytes are needed; -EMSGSIZE when the declared
+ * length exceeds MAX (known from the first 4 bytes, before buffering the
+ * rest); -EBADMSG when the declared length is shorter than a header.
+ * REPLY selects the reply header (with status).
+ */
+int proto_frame_parse(const uint8_t *p, size_t n, uint32_t max, bool reply,
+		      struct proto_frame *ret) PROTO_WUR;
+
+/*
+ * Encoding. proto_frame_begin()/proto_reply_begin() write a header with a
+ * placeholder length and return the frame's start offset; fields follow;
+ * proto_frame_end() patches the length and returns 0 or the writer's
+ * error. Counting writers (data NULL) work throughout. A reply's TYPE
+ * may be given with or without PROTO_REPLY_BIT; the header has it set.
+ */
+size_t proto_frame_begin(struct buf_writer *w, uint8_t type, uint32_t reqid);
+size_t proto_reply_begin(struct buf_writer *w, uint8_t type, uint32_t reqid, uint16_t status);
+int proto_frame_end(struct buf_writer *w, size_t start) PROTO_WUR;
+
+void proto_put_u32(struct buf_writer *w, uint8_t tag, uint32_t v);
+void proto_put_u64(struct buf_writer *w, uint8_t tag, uint64_t v);
+void proto_put_bytes(struct buf_writer *w, uint8_t tag, const void *p, size_t len);
+void proto_put_string(struct buf_writer *w, uint8_t tag, const void *p, size_t len);
+/* A BYTES field of LEN bytes the caller fills through the returned pointer
+ * (NULL when counting or on overflow). */
+uint8_t *proto_put_reserve(struct buf_writer *w, uint8_t tag, size_t len);
+/* Groups: begin returns the offset to hand to end, which patches the length. */
+size_t proto_group_begin(struct buf_writer *w, uint8_t tag);
+void proto_group_end(struct buf_writer *w, size_t off);
+
+/* ---- names, labels, status ---- */
+
+/* NAME: 1-255 bytes of [A-Za-z0-9_.@+/-], no leading or trailing '/', no
+ * empty or ".." segment. */
+bool proto_name_valid(const void *p, size_t len);
+/* LABEL: "key=value": key 1-63 of [A-Za-z0-9_.-], value printable ASCII
+ * (0x20-0x7e), whole label at most PROTO_LABEL_MAX bytes. */
+bool proto_label_valid(const void *p, size_t len);
+/* PREFIX for LIST: empty, or a valid name optionally followed by '/'. */
+bool proto_prefix_valid(const void *p, size_t len);
+/* TYPE: 1-32 bytes of [a-z0-9_]. */
+bool proto_type_valid(const void *p, size_t len);
+
+/* "NOT_FOUND", ...; "UNKNOWN" for numbers not in the enum. */
+const char *proto_status_name(uint16_t status);
+/* The cred exit code of DESIGN.md section 8 for a status (1 if unknown). */
+int proto_status_exit(uint16_t status);
+
+/* ---- messages ----
+ * Every decoder takes a frame's body and returns 0 with *ret filled
+ * (borrowing the body) or -EBADMSG, leaving *ret unspecified. Every encoder
+ * writes one whole frame and returns 0 or the writer's error. Every reply
+ * may carry an optional MESSAGE (a human-readable note; on errors, why).
+ */
+
+/* A reference to one secret: owner absent means the caller. */
+struct proto_ref {
+	bool has_owner;
+	uint32_t owner;
+	struct proto_bytes name;
+};
+
+/* Labels or any repeated field: the raw span of consecutive fields and
+ * their count, walked with proto_iter. */
+struct proto_list_span {
+	struct proto_bytes raw;
+	uint32_t count;
+};
+
+struct proto_iter {
+	struct buf_reader r;
+};
+void proto_iter_init(struct proto_iter *it, const struct proto_list_span *span);
+/* 1 and *ret set (the field's content), 0 at the end. Spans come from a
+ * decoder that has validated them, so there is no error case. */
+int proto_iter_next(struct proto_iter *it, struct proto_bytes *ret);
+
+/* HELLO: VERSION (u32, required), FEATURES (u64, optional). */
+struct proto_hello {
+	uint32_t version;
+	uint64_t features;
+};
+/* HELLO reply: VERSION (the version both will speak), FEATURES,
+ * AGENT_VERSION, MODE, FRAME_MAX. */
+struct proto_hello_reply {
+	uint32_t version;
+	uint64_t features;
+	struct proto_bytes agent_version;
+	uint32_t mode;
+	uint32_t frame_max;
+	struct proto_bytes message;
+};
+
+/* STATUS: empty body. */
+struct proto_status_reply {
+	struct proto_bytes agent_version;
+	uint32_t mode;
+	uint32_t locked;
+	uint64_t uptime;
+	uint64_t secrets;
+	uint64_t store_bytes;
+	struct proto_bytes message;
+};
+
+/* PUT: OWNER?, NAME, TYPE?, CAS?, MAX_VERSIONS?, EXPIRES?, LABEL*, VALUE. */
+struct proto_put {
+	struct proto_ref ref;
+	struct proto_bytes type; /* len 0: absent (generic) */
+	bool has_cas;
+	uint32_t cas;
+	bool has_max_versions;
+	uint32_t max_versions;
+	bool has_expires;
+	uint64_t expires;
+	struct proto_list_span labels;
+	struct proto_bytes value;
+};
+/* PUT reply: VERSION (the new current version), MESSAGE?. */
+struct proto_put_reply {
+	uint32_t version;
+	struct proto_bytes message;
+};
+
+/* GET: OWNER?, NAME, VERSION?. */
+struct proto_get {
+	struct proto_ref ref;
+	bool has_version;
+	uint32_t version;
+};
+/* GET reply: VERSION, TYPE, VALUE, MESSAGE?. */
+struct proto_get_reply {
+	uint32_t version;
+	struct proto_bytes type;
+	struct proto_bytes value;
+	struct proto_bytes message;
+};
+
+/* INFO and DELETE: OWNER?, NAME. */
+struct proto_named {
+	struct proto_ref ref;
+};
+
+/* One secret's metadata: the INFO reply body, and each LIST ENTRY group.
+ * OWNER, NAME, VERSION, TYPE, STATE, MAX_VERSIONS, EXPIRES?, CREATED,
+ * UPDATED, DELETED?, LABEL*, VERSIONS* (INFO only: each a group of
+ * VERSION, CREATED, CREATED_BY). */
+struct proto_meta {
+	uint32_t owner;
+	struct proto_bytes name;
+	uint32_t version;
+	struct proto_bytes type;
+	uint32_t state;
+	uint32_t max_versions;
+	bool has_expires;
+	uint64_t expires;
+	uint64_t created;
+	uint64_t updated;
+	bool has_deleted;
+	uint64_t deleted;
+	struct proto_list_span labels;
+	struct proto_list_span versions;
+	struct proto_bytes message; /* INFO reply only */
+};
+
+struct proto_version_info {
+	uint32_t version;
+	uint64_t created;
+	uint32_t created_by;
+};
+/* Decode one VERSIONS group's content (from proto_iter_next). */
+int proto_decode_version_info(struct proto_bytes group, struct proto_version_info *ret) PROTO_WUR;
+/* Decode one LIST ENTRY group's content (from proto_iter_next). */
+int proto_decode_meta_entry(struct proto_bytes group, struct proto_meta *ret) PROTO_WUR;
+
+/* LIST: OWNER?, PREFIX?, CURSOR?, LIMIT?, FLAGS?. */
+struct proto_list {
+	bool has_owner;
+	uint32_t owner;
+	struct proto_bytes prefix;
+	struct proto_bytes cursor; /* len 0: from the start */
+	uint32_t limit;            /* 0: the agent's default */
+	uint32_t flags;
+};
+/* LIST reply: ENTRY* (groups as proto_meta without VERSIONS),
+ * NEXT_CURSOR? (absent: no more pages), MESSAGE?. */
+struct proto_list_reply {
+	struct proto_list_span entries;
+	struct proto_bytes cursor;
+	struct proto_bytes message;
+};
+
+/* Any reply whose status is not OK, and the DELETE reply: MESSAGE?. */
+struct proto_simple_reply {
+	struct proto_bytes message;
+};
+
+int proto_decode_hello(struct proto_bytes body, struct proto_hello *ret) PROTO_WUR;
+int proto_decode_hello_reply(struct proto_bytes body, struct proto_hello_reply *ret) PROTO_WUR;
+int proto_decode_status(struct proto_bytes body) PROTO_WUR;
+int proto_decode_status_reply(struct proto_bytes body, struct proto_status_reply *ret) PROTO_WUR;
+int proto_decode_put(struct proto_bytes body, struct proto_put *ret) PROTO_WUR;
+int proto_decode_put_reply(struct proto_bytes body, struct proto_put_reply *ret) PROTO_WUR;
+int proto_decode_get(struct proto_bytes body, struct proto_get *ret) PROTO_WUR;
+int proto_decode_get_reply(struct proto_bytes body, struct proto_get_reply *ret) PROTO_WUR;
+int proto_decode_named(struct proto_bytes body, struct proto_named *ret) PROTO_WUR;
+int proto_decode_info_reply(struct proto_bytes body, struct proto_meta *ret) PROTO_WUR;
+int proto_decode_list(struct proto_bytes body, struct proto_list *ret) PROTO_WUR;
+int proto_decode_list_reply(struct proto_bytes body, struct proto_list_reply *ret) PROTO_WUR;
+int proto_decode_simple_reply(struct proto_bytes body, struct proto_simple_reply *ret) PROTO_WUR;
+
+/* Encoders: labels and versions spans are copied as raw field bytes, so a
+ * span built with proto_put_string(w, PROTO_TAG_LABEL, ...) into scratch
+ * memory, or one borrowed from a decoded message, both work. */
+int proto_encode_hello(struct buf_writer *w, uint32_t reqid, const struct proto_hello *m) PROTO_WUR;
+int proto_encode_hello_reply(struct buf_writer *w, uint32_t reqid, const struct proto_hello_reply *m) PROTO_WUR;
+int proto_encode_status(struct buf_writer *w, uint32_t reqid) PROTO_WUR;
+int proto_encode_status_reply(struct buf_writer *w, uint32_t reqid, const struct proto_status_reply *m) PROTO_WUR;
+int proto_encode_put(struct buf_writer *w, uint32_t reqid, const struct proto_put *m) PROTO_WUR;
+int proto_encode_put_reply(struct buf_writer *w, uint32_t reqid, const struct proto_put_reply *m) PROTO_WUR;
+int proto_encode_get(struct buf_writer *w, uint32_t reqid, const struct proto_get *m) PROTO_WUR;
+int proto_encode_get_reply(struct buf_writer *w, uint32_t reqid, const struct proto_get_reply *m) PROTO_WUR;
+/* TYPE is PROTO_MSG_INFO or PROTO_MSG_DELETE (-EINVAL otherwise). */
+int proto_encode_named(struct buf_writer *w, uint8_t type, uint32_t reqid, const struct proto_named *m) PROTO_WUR;
+int proto_encode_info_reply(struct buf_writer *w, uint32_t reqid, const struct proto_meta *m) PROTO_WUR;
+int proto_encode_list(struct buf_writer *w, uint32_t reqid, const struct proto_list *m) PROTO_WUR;
+/* Entries are added with proto_put_meta_entry() between
+ * proto_reply_begin() and proto_frame_end(); this helper encodes a reply
+ * whose ENTRY span is already built. */
+int proto_encode_list_reply(struct buf_writer *w, uint32_t reqid, const struct proto_list_reply *m) PROTO_WUR;
+/* Body fields of one secret's metadata (the INFO reply body, or inside an
+ * ENTRY group); VERSIONS written only when with_versions. */
+void proto_put_meta_fields(struct buf_writer *w, const struct proto_meta *m, bool with_versions);
+void proto_put_meta_entry(struct buf_writer *w, const struct proto_meta *m);
+/* A reply with STATUS (for errors) and an optional MESSAGE (len 0: none). */
+int proto_encode_simple_reply(struct buf_writer *w, uint8_t type, uint32_t reqid, uint16_t status,
+			      const char *message, size_t message_len) PROTO_WUR;
+
+#endif

@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer target for proto/: frames parsed as requests and as replies
+ * (pipelined, one after another), every decoder run over the bytes as a
+ * body, every iterator walked, and each decoded message re-encoded and
+ * decoded again, the two encodings byte-identical.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/proto.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(x)                   \
+	do {                       \
+		if (!(x))          \
+			abort();   \
+	} while (0)
+
+#define OUT_MAX ((size_t)1 << 20)
+static uint8_t out1[OUT_MAX + 64], out2[OUT_MAX + 64], ents[OUT_MAX + 64];
+
+/* Decode BODY and, if it decodes, encode it as a whole frame into W. */
+typedef int (*reenc_fn)(struct proto_bytes body, struct buf_writer *w);
+
+static void
+walk_labels(const struct proto_list_span *span)
+{
+	struct proto_iter it;
+	struct proto_bytes b;
+	uint32_t n = 0;
+
+	proto_iter_init(&it, span);
+	while (proto_iter_next(&it, &b) == 1) {
+		CHECK(b.len <= PROTO_LABEL_MAX);
+		CHECK(b.len == 0 || memchr(b.ptr, 0, b.len) == NULL);
+		n++;
+	}
+	CHECK(n == span->count && n <= PROTO_LABELS_MAX);
+}
+
+static void
+walk_versions(const struct proto_list_span *span)
+{
+	struct proto_version_info vi;
+	struct proto_iter it;
+	struct proto_bytes g;
+	uint32_t n = 0;
+
+	proto_iter_init(&it, span);
+	while (proto_iter_next(&it, &g) == 1) {
+		CHECK(proto_decode_version_info(g, &vi) == 0);
+		n++;
+	}
+	CHECK(n == span->count && n <= PROTO_VERSIONS_MAX);
+}
+
+/* Every entry decodes, and writing it back gives the same group bytes. */
+static void
+walk_entries(const struct proto_list_span *span)
+{
+	struct proto_meta m;
+	struct proto_iter it;
+	struct proto_bytes g;
+	struct buf_writer w;
+	uint32_t n = 0;
+
+	buf_writer_init(&w, ents, sizeof(ents));
+	proto_iter_init(&it, span);
+	while (proto_iter_next(&it, &g) == 1) {
+		CHECK(proto_decode_meta_entry(g, &m) == 0);
+		CHECK(m.versions.count == 0 && m.message.len == 0);
+		CHECK(m.name.len >= 1 && m.name.len <= PROTO_NAME_MAX);
+		CHECK(m.state <= PROTO_STATE_MAX);
+		walk_labels(&m.labels);
+		proto_put_meta_entry(&w, &m);
+		n++;
+	}
+	CHECK(n == span->count && n <= PROTO_LIST_LIMIT_MAX);
+	CHECK(buf_writer_error(&w) == 0 && w.len == span->raw.len);
+	CHECK(w.len == 0 || memcmp(ents, span->raw.ptr, w.len) == 0);
+}
+
+static int
+re_hello(struct proto_bytes b, struct buf_writer *w)
+{
+	struct proto_hello m;
+
+	if (proto_decode_hello(b, &m) < 0)
+		return -1;
+	CHECK(proto_encode_hello(w, 1, &m) == 0);
+	return 0;
+}
+
+static int
+re_hello_reply(struct proto_bytes b, struct buf_writer *w)
+{
+	struct proto_hello_reply m;
+
+	if (proto_decode_hello_reply(b, &m) < 0)
+		return -1;
+	CHECK(m.mode <= PROTO_MODE_SYSTEM && m.agent_version.len <= PROTO_AGENT_VERSION_MAX);
+	CHECK(proto_encode_hello_reply(w, 1, &m) == 0);
+	return 0;
+}
+
+static int
+re_status(struct proto_bytes b, struct buf_writer *w)
+{
+	if (proto_decode_status(b) < 0)
+		return -1;
+	CHECK(b.len == 0);
+	CHECK(proto_encode_status(w, 2) == 0);
+	return 0;
+}
+
+static int
+re_status_reply(struct proto_bytes b, struct buf_writer *w)
+{
+	struct proto_status_reply m;
+
+	if (proto_decode_status_reply(b, &m) < 0)
+		return -1;
+	CHECK(m.mode <= 1 && m.locked <= 1);
+	CHECK(proto_encode_status_reply(w, 2, &m) == 0);
+	return 0;
+}
+
+static int
+re_put(struct proto_bytes b, struct buf_writer *w)
+{
+	struct proto_put m;
+
+	if (proto_decode_put(b, &m) < 0)
+		return -1;
+	CHECK(m.ref.name.len >= 1 && m.ref.name.len <= PROTO_NAME_MAX);
+	CHECK(m.type.len <= PROTO_TYPE_MAX);
+	walk_labels(&m.labels);
+	CHECK(proto_encode_put(w, 3, &m) == 0);
+	return 0;
+}
+
+static int
+re_put_reply(struct proto_bytes b, struct buf_writer *w)
+{
+	struct proto_put_reply m;
+
+	if (proto_decode_put_reply(b, &m) < 0)
+		return -1;
+	CHECK(proto_encode_put_reply(w, 3, &m) == 0);
+	return 0;
+}
+
+static int
+re_get(struct proto_bytes b, struct buf_writer *w)
+{
+	struct proto_get m;
+
+	if (proto_decode_get(b, &m) < 0)
+		return -1;
+	CHECK(proto_encode_get(w, 4, &m) == 0);
+	return 0;
+}
+
+static int
+re_get_reply(struct proto_bytes b, struct buf_writer *w)
+{
+	struct proto_get_reply m;
+
+	if (proto_decode_get_reply(b, &m) < 0)
+		return -1;
+	CHECK(proto_encode_get_reply(w, 4, &m) == 0);
+	return 0;
+}
+
+static int
+re_info(struct proto_bytes b, struct buf_writer *w)
+{
+	struct proto_named m;
+
+	if (proto_decode_named(b, &m) < 0)
+		return -1;
+	CHECK(proto_encode_named(w, PROTO_MSG_INFO, 5, &m) == 0);
+	return 0;
+}
+
+static int
+re_delete(struct proto_bytes b, struct buf_writer *w)
+{
+	struct proto_named m;
+
+	if (proto_decode_named(b, &m) < 0)
+		return -1;
+	CHECK(proto_encode_named(w, PROTO_MSG_DELETE, 7, &m) == 0);
+	return 0;
+}
+
+static int
+re_info_reply(struct proto_bytes b, struct buf_writer *w)
+{
+	struct proto_meta m;
+
+	if (proto_decode_info_reply(b, &m) < 0)
+		return -1;
+	walk_labels(&m.labels);
+	walk_versions(&m.versions);
+	CHECK(proto_encode_info_reply(w, 5, &m) == 0);
+	return 0;
+}
+
+static int
+re_list(struct proto_bytes b, struct buf_writer *w)
+{
+	struct proto_list m;
+
+	if (proto_decode_list(b, &m) < 0)
+		return -1;
+	CHECK(m.limit <= PROTO_LIST_LIMIT_MAX && (m.flags & ~PROTO_LIST_FLAGS_ALL) == 0);
+	CHECK(proto_encode_list(w, 6, &m) == 0);
+	return 0;
+}
+
+static int
+re_list_reply(struct proto_bytes b, struct buf_writer *w)
+{
+	struct proto_list_reply m;
+
+	if (proto_decode_list_reply(b, &m) < 0)
+		return -1;
+	walk_entries(&m.entries);
+	CHECK(proto_encode_list_reply(w, 6, &m) == 0);
+	return 0;
+}
+
+static int
+re_simple(struct proto_bytes b, struct buf_writer *w)
+{
+	struct proto_simple_reply m;
+
+	if (proto_decode_simple_reply(b, &m) < 0)
+		return -1;
+	CHECK(m.message.len <= PROTO_MESSAGE_MAX);
+	CHECK(proto_encode_simple_reply(w, PROTO_MSG_DELETE, 7, PROTO_NOT_FOUND,
+					(const char *)m.message.ptr, m.message.len) == 0);
+	return 0;
+}
+
+/* Indexed by message type; [0] and unknown types have none. */
+static const reenc_fn requests[] = {
+	[PROTO_MSG_HELLO] = re_hello,   [PROTO_MSG_STATUS] = re_status,
+	[PROTO_MSG_PUT] = re_put,       [PROTO_MSG_GET] = re_get,
+	[PROTO_MSG_INFO] = re_info,     [PROTO_MSG_LIST] = re_list,
+	[PROTO_MSG_DELETE] = re_delete,
+};
+static const reenc_fn replies[] = {
+	[PROTO_MSG_HELLO] = re_hello_reply, [PROTO_MSG_STATUS] = re_status_reply,
+	[PROTO_MSG_PUT] = re_put_reply,     [PROTO_MSG_GET] = re_get_reply,
+	[PROTO_MSG_INFO] = re_info_reply,   [PROTO_MSG_LIST] = re_list_reply,
+	[PROTO_MSG_DELETE] = re_simple,
+};
+#define N_TYPES (sizeof(requests) / sizeof(requests[0]))
+
+/* decode, encode, parse, decode, encode: both encodings equal. */
+static void
+roundtrip(reenc_fn fn, struct proto_bytes body, bool reply)
+{
+	struct buf_writer w1, w2;
+	struct proto_frame f;
+
+	buf_writer_init(&w1, out1, sizeof(out1));
+	if (fn(body, &w1) < 0)
+		return;
+	CHECK(w1.len <= body.len + PROTO_REPLY_HDR);
+	CHECK(proto_frame_parse(out1, w1.len, (uint32_t)sizeof(out1), reply, &f) == (int)w1.len);
+	CHECK(((f.type & PROTO_REPLY_BIT) != 0) == reply);
+	buf_writer_init(&w2, out2, sizeof(out2));
+	CHECK(fn(f.body, &w2) == 0);
+	CHECK(w1.len == w2.len && memcmp(out1, out2, w1.len) == 0);
+}
+
+static void
+frames(const uint8_t *data, size_t size, bool reply)
+{
+	struct proto_frame f;
+	reenc_fn fn;
+	int r;
+
+	while ((r = proto_frame_parse(data, size, PROTO_FRAME_MAX_DEFAULT, reply, &f)) > 0) {
+		CHECK((size_t)r <= size && (size_t)r >= (reply ? PROTO_REPLY_HDR : PROTO_REQ_HDR));
+		CHECK(f.body.ptr >= data && f.body.ptr + f.body.len == data + r);
+		fn = NULL;
+		if (!reply && f.type < N_TYPES)
+			fn = requests[f.type];
+		else if (reply && (f.type & PROTO_REPLY_BIT) != 0 && (f.type & 0x7f) < N_TYPES)
+			fn = f.status == PROTO_OK ? replies[f.type & 0x7f] : re_simple;
+		if (fn != NULL)
+			roundtrip(fn, f.body, reply);
+		data += r;
+		size -= (size_t)r;
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct proto_bytes body = {data, size};
+	size_t i;
+
+	if (size > OUT_MAX)
+		return 0;
+	frames(data, size, false);
+	frames(data, size, true);
+	/* the bytes as a body, for every decoder */
+	for (i = 1; i < N_TYPES; i++) {
+		roundtrip(requests[i], body, false);
+		roundtrip(replies[i], body, true);
+	}
+	roundtrip(re_simple, body, true);
+	return 0;
+}

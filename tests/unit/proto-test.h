@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CREDAGENT_TESTS_PROTO_TEST_H
+#define CREDAGENT_TESTS_PROTO_TEST_H
+
+/*
+ * Helpers shared by the tests/unit/test-proto*.c programs: the golden
+ * vector loader and field-by-field comparisons of decoded messages.
+ * Include after <cmocka.h>. Tests run from the repository root.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "proto/proto.h"
+
+#define DATA_DIR "tests/data/"
+#define BUF_MAX (1u << 18)
+
+/* A proto_bytes over a string literal, without its NUL. */
+#define B(s) ((struct proto_bytes){(const uint8_t *)(s), sizeof(s) - 1})
+
+/* ---- helpers ---- */
+
+static inline int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Hex digits in pairs; whitespace ignored; '#' to end of line a comment. */
+static inline size_t
+load_hex(const char *name, uint8_t *buf, size_t cap)
+{
+	char path[256];
+	FILE *f;
+	int c, hi = -1, v;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), DATA_DIR "%s.hex", name);
+	f = fopen(path, "re");
+	if (f == NULL)
+		fail_msg("cannot open %s (run from the repository root)", path);
+	while ((c = fgetc(f)) != EOF) {
+		if (c == '#') {
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+			continue;
+		}
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+			continue;
+		v = hexval(c);
+		if (v < 0)
+			fail_msg("%s: bad character 0x%02x", path, (unsigned)c);
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		assert_true(n < cap);
+		buf[n++] = (uint8_t)(hi << 4 | v);
+		hi = -1;
+	}
+	fclose(f);
+	assert_int_equal(hi, -1);
+	return n;
+}
+
+static inline void
+assert_bytes(struct proto_bytes a, struct proto_bytes b)
+{
+	assert_int_equal(a.len, b.len);
+	if (a.len > 0)
+		assert_memory_equal(a.ptr, b.ptr, a.len);
+}
+
+static inline void
+assert_span(const struct proto_list_span *a, const struct proto_list_span *b)
+{
+	assert_int_equal(a->count, b->count);
+	assert_bytes(a->raw, b->raw);
+}
+
+/* Parse exactly one frame of LEN bytes and check its header. */
+static inline struct proto_bytes
+frame_body(const uint8_t *p, size_t len, bool reply, uint8_t type, uint32_t reqid,
+	   uint16_t status)
+{
+	struct proto_frame f;
+
+	assert_int_equal(proto_frame_parse(p, len, PROTO_FRAME_MAX_DEFAULT, reply, &f), (int)len);
+	assert_int_equal(f.type, type);
+	assert_int_equal(f.reqid, reqid);
+	assert_int_equal(f.status, status);
+	return f.body;
+}
+
+/* ---- comparisons ---- */
+
+static inline void
+cmp_ref(const struct proto_ref *a, const struct proto_ref *b)
+{
+	assert_int_equal(a->has_owner, b->has_owner);
+	assert_int_equal(a->owner, b->owner);
+	assert_bytes(a->name, b->name);
+}
+
+static inline void
+cmp_hello_reply(const struct proto_hello_reply *a, const struct proto_hello_reply *b)
+{
+	assert_int_equal(a->version, b->version);
+	assert_int_equal(a->features, b->features);
+	assert_bytes(a->agent_version, b->agent_version);
+	assert_int_equal(a->mode, b->mode);
+	assert_int_equal(a->frame_max, b->frame_max);
+	assert_bytes(a->message, b->message);
+}
+
+static inline void
+cmp_status_reply(const struct proto_status_reply *a, const struct proto_status_reply *b)
+{
+	assert_bytes(a->agent_version, b->agent_version);
+	assert_int_equal(a->mode, b->mode);
+	assert_int_equal(a->locked, b->locked);
+	assert_int_equal(a->uptime, b->uptime);
+	assert_int_equal(a->secrets, b->secrets);
+	assert_int_equal(a->store_bytes, b->store_bytes);
+	assert_bytes(a->message, b->message);
+}
+
+static inline void
+cmp_put(const struct proto_put *a, const struct proto_put *b)
+{
+	cmp_ref(&a->ref, &b->ref);
+	assert_bytes(a->type, b->type);
+	assert_int_equal(a->has_cas, b->has_cas);
+	assert_int_equal(a->cas, b->cas);
+	assert_int_equal(a->has_max_versions, b->has_max_versions);
+	assert_int_equal(a->max_versions, b->max_versions);
+	assert_int_equal(a->has_expires, b->has_expires);
+	assert_int_equal(a->expires, b->expires);
+	assert_span(&a->labels, &b->labels);
+	assert_bytes(a->value, b->value);
+}
+
+static inline void
+cmp_get(const struct proto_get *a, const struct proto_get *b)
+{
+	cmp_ref(&a->ref, &b->ref);
+	assert_int_equal(a->has_version, b->has_version);
+	assert_int_equal(a->version, b->version);
+}
+
+static inline void
+cmp_get_reply(const struct proto_get_reply *a, const struct proto_get_reply *b)
+{
+	assert_int_equal(a->version, b->version);
+	assert_bytes(a->type, b->type);
+	assert_bytes(a->value, b->value);
+	assert_bytes(a->message, b->message);
+}
+
+static inline void
+cmp_meta(const struct proto_meta *a, const struct proto_meta *b)
+{
+	assert_int_equal(a->owner, b->owner);
+	assert_bytes(a->name, b->name);
+	assert_int_equal(a->version, b->version);
+	assert_bytes(a->type, b->type);
+	assert_int_equal(a->state, b->state);
+	assert_int_equal(a->max_versions, b->max_versions);
+	assert_int_equal(a->has_expires, b->has_expires);
+	assert_int_equal(a->expires, b->expires);
+	assert_int_equal(a->created, b->created);
+	assert_int_equal(a->updated, b->updated);
+	assert_int_equal(a->has_deleted, b->has_deleted);
+	assert_int_equal(a->deleted, b->deleted);
+	assert_span(&a->labels, &b->labels);
+	assert_span(&a->versions, &b->versions);
+	assert_bytes(a->message, b->message);
+}
+
+static inline void
+cmp_list(const struct proto_list *a, const struct proto_list *b)
+{
+	assert_int_equal(a->has_owner, b->has_owner);
+	assert_int_equal(a->owner, b->owner);
+	assert_bytes(a->prefix, b->prefix);
+	assert_bytes(a->cursor, b->cursor);
+	assert_int_equal(a->limit, b->limit);
+	assert_int_equal(a->flags, b->flags);
+}
+
+static inline void
+cmp_list_reply(const struct proto_list_reply *a, const struct proto_list_reply *b)
+{
+	assert_span(&a->entries, &b->entries);
+	assert_bytes(a->cursor, b->cursor);
+	assert_bytes(a->message, b->message);
+}
+
+
+
+/* ---- every decoder as int (*)(struct proto_bytes) ---- */
+
+static inline int
+d_hello(struct proto_bytes b)
+{
+	struct proto_hello m;
+
+	return proto_decode_hello(b, &m);
+}
+
+static inline int
+d_hello_reply(struct proto_bytes b)
+{
+	struct proto_hello_reply m;
+
+	return proto_decode_hello_reply(b, &m);
+}
+
+static inline int
+d_status(struct proto_bytes b)
+{
+	return proto_decode_status(b);
+}
+
+static inline int
+d_status_reply(struct proto_bytes b)
+{
+	struct proto_status_reply m;
+
+	return proto_decode_status_reply(b, &m);
+}
+
+static inline int
+d_put(struct proto_bytes b)
+{
+	struct proto_put m;
+
+	return proto_decode_put(b, &m);
+}
+
+static inline int
+d_put_reply(struct proto_bytes b)
+{
+	struct proto_put_reply m;
+
+	return proto_decode_put_reply(b, &m);
+}
+
+static inline int
+d_get(struct proto_bytes b)
+{
+	struct proto_get m;
+
+	return proto_decode_get(b, &m);
+}
+
+static inline int
+d_get_reply(struct proto_bytes b)
+{
+	struct proto_get_reply m;
+
+	return proto_decode_get_reply(b, &m);
+}
+
+static inline int
+d_named(struct proto_bytes b)
+{
+	struct proto_named m;
+
+	return proto_decode_named(b, &m);
+}
+
+static inline int
+d_info_reply(struct proto_bytes b)
+{
+	struct proto_meta m;
+
+	return proto_decode_info_reply(b, &m);
+}
+
+static inline int
+d_list(struct proto_bytes b)
+{
+	struct proto_list m;
+
+	return proto_decode_list(b, &m);
+}
+
+static inline int
+d_list_reply(struct proto_bytes b)
+{
+	struct proto_list_reply m;
+
+	return proto_decode_list_reply(b, &m);
+}
+
+static inline int
+d_simple(struct proto_bytes b)
+{
+	struct proto_simple_reply m;
+
+	return proto_decode_simple_reply(b, &m);
+}
+
+#define REJECT(dec, ...) assert_int_equal((dec)(__VA_ARGS__), -EBADMSG)
+#define ACCEPT(dec, ...) assert_int_equal((dec)(__VA_ARGS__), 0)
+
+#endif
