@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CREDAGENT_AGENT_AGENT_H
+#define CREDAGENT_AGENT_AGENT_H
+
+/* The agent's configuration and its one state object, owned by main(). */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define AGENT_WUR __attribute__((warn_unused_result))
+
+struct agent_config {
+	bool foreground;
+	bool system_mode;
+	bool debug;
+	char *sock_path;
+	char *state_dir;
+	char *keyfile;
+	size_t arena_size;      /* 0: default */
+	bool arena_size_set;
+	size_t map_size;
+	uint32_t frame_max;
+	uint32_t idle_timeout;  /* seconds a half-sent frame may wait */
+	uint32_t max_conns;
+	uint32_t max_conns_per_uid;
+};
+
+struct store;
+struct keys;
+struct arena;
+struct writer;
+struct conn;
+
+struct agent {
+	struct agent_config cfg;
+	uid_t uid; /* the agent's own uid */
+	uint64_t started; /* CLOCK_MONOTONIC seconds */
+	int epfd;
+	int listen_fd;
+	bool listen_activated; /* passed by systemd: never unlink */
+	int signal_fd;
+	int timer_fd;
+	int writer_fd; /* eventfd: writer jobs done */
+	bool stopping;
+	struct store *store;
+	struct keys *keys;
+	struct arena *arena;
+	struct writer *writer;
+	uint8_t *dek_scratch; /* loop thread's locked DEK scratch */
+	struct conn *conns;   /* doubly linked list */
+	struct conn *zombies; /* closed this iteration; freed after it */
+	uint32_t n_conns;
+	uint64_t next_conn_id;
+};
+
+/* Seconds since the epoch, and monotonic milliseconds. */
+uint64_t agent_now(void);
+uint64_t agent_mono_ms(void);
+
+#endif

@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "common/log.h"
+#include "proto/proto.h"
+#include "arena.h"
+#include "conn.h"
+#include "ops.h"
+
+#define IN_CHUNK 4096u
+#define OUT_HIGH_WATER (64u * 1024u)
+
+static void
+conn_update_events(struct agent *a, struct conn *c)
+{
+	struct epoll_event ev = {0};
+	uint32_t want = 0;
+
+	if (c->fd < 0)
+		return;
+	if (!c->write_pending && !c->wait_mem && !c->closing &&
+	    c->out_len - c->out_off < OUT_HIGH_WATER)
+		want |= EPOLLIN;
+	if (c->out_len > c->out_off)
+		want |= EPOLLOUT;
+	if (want == c->events)
+		return;
+	ev.events = want;
+	ev.data.ptr = c;
+	if (epoll_ctl(a->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+		c->events = want;
+}
+
+static uint32_t
+conns_of_uid(const struct agent *a, uid_t uid)
+{
+	uint32_t n = 0;
+
+	for (const struct conn *c = a->conns; c != NULL; c = c->next)
+		if (c->fd >= 0 && c->peer.uid == uid)
+			n++;
+	return n;
+}
+
+void
+conn_accept(struct agent *a)
+{
+	struct epoll_event ev = {0};
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	struct conn *c;
+	int fd;
+
+	fd = accept4(a->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			log_warn("accept: %s", strerror(errno));
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0) {
+		log_warn("cannot identify a peer: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	if (a->n_conns >= a->cfg.max_conns) {
+		log_warn("refused a connection from uid %u pid %d: %u connections open",
+			 (unsigned)uc.uid, (int)uc.pid, a->n_conns);
+		close(fd);
+		return;
+	}
+	if (conns_of_uid(a, uc.uid) >= a->cfg.max_conns_per_uid) {
+		log_warn("refused a connection from uid %u pid %d: %u connections of that uid open",
+			 (unsigned)uc.uid, (int)uc.pid, a->cfg.max_conns_per_uid);
+		close(fd);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->id = ++a->next_conn_id;
+	c->peer.uid = uc.uid;
+	c->peer.gid = uc.gid;
+	c->peer.pid = uc.pid;
+	c->accepted_ms = agent_mono_ms();
+	c->refused = !a->cfg.system_mode && uc.uid != a->uid;
+	if (c->refused)
+		log_warn("refused a connection from uid %u pid %d: this agent serves uid %u only",
+			 (unsigned)uc.uid, (int)uc.pid, (unsigned)a->uid);
+	ev.events = EPOLLIN;
+	ev.data.ptr = c;
+	if (epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		log_warn("epoll: %s", strerror(errno));
+		close(fd);
+		free(c);
+		return;
+	}
+	c->events = EPOLLIN;
+	c->next = a->conns;
+	if (a->conns != NULL)
+		a->conns->prev = c;
+	a->conns = c;
+	a->n_conns++;
+	log_debug("connection %llu from uid %u pid %d", (unsigned long long)c->id,
+		  (unsigned)uc.uid, (int)uc.pid);
+}
+
+void
+conn_free(struct agent *a, struct conn *c)
+{
+	arena_release(a->arena, c->in, c->in_cap);
+	arena_release(a->arena, c->out, c->out_cap);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		a->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	/* Events for C may still be pending in this loop iteration. */
+	c->in = c->out = NULL;
+	c->next = a->zombies;
+	a->zombies = c;
+}
+
+void
+conn_reap(struct agent *a)
+{
+	while (a->zombies != NULL) {
+		struct conn *c = a->zombies;
+
+		a->zombies = c->next;
+		free(c);
+	}
+}
+
+void
+conn_close(struct agent *a, struct conn *c)
+{
+	if (c->fd >= 0) {
+		epoll_ctl(a->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+		close(c->fd);
+		c->fd = -1;
+		a->n_conns--;
+	}
+	if (c->write_pending) {
+		c->dead = true;
+		return;
+	}
+	conn_free(a, c);
+}
+
+void
+conn_close_all(struct agent *a)
+{
+	while (a->conns != NULL) {
+		struct conn *c = a->conns;
+
+		c->write_pending = false;
+		conn_close(a, c);
+	}
+}
+
+int
+conn_reply_begin(struct agent *a, struct conn *c, size_t n, struct buf_writer *w)
+{
+	if (c->out_cap - c->out_len < n && c->out_off > 0) {
+		size_t keep = c->out_len - c->out_off;
+
+		memmove(c->out, c->out + c->out_off, keep);
+		sodium_memzero(c->out + keep, c->out_len - keep);
+		c->out_len = keep;
+		c->out_off = 0;
+	}
+	if (c->out_cap - c->out_len < n) {
+		size_t cap;
+		uint8_t *p = arena_alloc(a->arena, c->out_len + n, &cap);
+
+		if (p == NULL)
+			return -ENOMEM;
+		if (c->out_len > 0)
+			memcpy(p, c->out, c->out_len);
+		arena_release(a->arena, c->out, c->out_cap);
+		c->out = p;
+		c->out_cap = cap;
+	}
+	buf_writer_init(w, c->out + c->out_len, c->out_cap - c->out_len);
+	return 0;
+}
+
+void
+conn_reply_commit(struct conn *c, const struct buf_writer *w)
+{
+	c->out_len += w->len;
+}
+
+void
+conn_reply_discard(struct conn *c, struct buf_writer *w)
+{
+	(void)c;
+	sodium_memzero(w->data, w->cap);
+	w->len = 0;
+}
+
+int
+conn_reply_status(struct agent *a, struct conn *c, uint8_t type, uint32_t reqid, uint16_t status,
+		  const char *message)
+{
+	size_t mlen = message != NULL ? strnlen(message, PROTO_MESSAGE_MAX) : 0;
+	struct buf_writer w;
+	int r;
+
+	r = conn_reply_begin(a, c, PROTO_REPLY_HDR + PROTO_FIELD_HDR + mlen, &w);
+	if (r < 0)
+		return r;
+	r = proto_encode_simple_reply(&w, (uint8_t)(type | PROTO_REPLY_BIT), reqid, status,
+				      message, mlen);
+	if (r < 0) {
+		conn_reply_discard(c, &w);
+		return r;
+	}
+	conn_reply_commit(c, &w);
+	return 0;
+}
+
+static void
+conn_flush(struct agent *a, struct conn *c)
+{
+	while (c->fd >= 0 && c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			conn_close(a, c);
+			return;
+		}
+		c->out_off += (size_t)n;
+	}
+	if (c->out_off == c->out_len && c->out != NULL && !c->write_pending) {
+		arena_release(a->arena, c->out, c->out_cap);
+		c->out = NULL;
+		c->out_cap = c->out_len = c->out_off = 0;
+	}
+	if (c->closing && c->out_len == c->out_off)
+		conn_close(a, c);
+}
+
+/* Drop consumed frames; grow the buffer to hold a started frame. */
+static void
+conn_compact(struct agent *a, struct conn *c)
+{
+	size_t rest, need, cap;
+	uint8_t *p;
+
+	if (c->in == NULL || c->write_pending)
+		return;
+	rest = c->in_len - c->in_pos;
+	if (rest == 0) {
+		arena_release(a->arena, c->in, c->in_cap);
+		c->in = NULL;
+		c->in_cap = c->in_len = c->in_pos = 0;
+		c->partial_since_ms = 0;
+		return;
+	}
+	if (c->in_pos > 0) {
+		memmove(c->in, c->in + c->in_pos, rest);
+		sodium_memzero(c->in + rest, c->in_len - rest);
+		c->in_len = rest;
+		c->in_pos = 0;
+		c->partial_since_ms = agent_mono_ms();
+	}
+	if (rest < PROTO_LEN_SIZE)
+		return;
+	need = PROTO_LEN_SIZE + (size_t)buf_load_u32(c->in);
+	if (need <= c->in_cap)
+		return;
+	p = arena_alloc(a->arena, need, &cap);
+	if (p == NULL) {
+		c->wait_mem = true;
+		return;
+	}
+	memcpy(p, c->in, rest);
+	arena_release(a->arena, c->in, c->in_cap);
+	c->in = p;
+	c->in_cap = cap;
+}
+
+/* A frame over the limit: say so, then close. */
+static void
+conn_oversized(struct agent *a, struct conn *c)
+{
+	const uint8_t *p = c->in + c->in_pos;
+	size_t avail = c->in_len - c->in_pos;
+	uint8_t type = avail > 4 ? p[4] : 0;
+	uint32_t reqid = avail >= PROTO_REQ_HDR ? buf_load_u32(p + 5) : 0;
+
+	log_info("connection %llu (uid %u): frame of %u bytes over the %u-byte limit",
+		 (unsigned long long)c->id, (unsigned)c->peer.uid, buf_load_u32(p),
+		 a->cfg.frame_max);
+	if (conn_reply_status(a, c, type, reqid, PROTO_BAD_REQUEST, "frame too large") < 0)
+		conn_close(a, c);
+	else
+		c->closing = true;
+}
+
+static void
+conn_process(struct agent *a, struct conn *c)
+{
+	struct proto_frame f;
+	int r;
+
+	while (c->fd >= 0 && !c->closing && !c->write_pending && !c->wait_mem && c->in != NULL &&
+	       c->out_len - c->out_off < OUT_HIGH_WATER) {
+		r = proto_frame_parse(c->in + c->in_pos, c->in_len - c->in_pos, a->cfg.frame_max,
+				      false, &f);
+		if (r == 0)
+			break;
+		if (r == -EMSGSIZE) {
+			conn_oversized(a, c);
+			return;
+		}
+		if (r < 0) {
+			log_info("connection %llu (uid %u): broken framing, closing",
+				 (unsigned long long)c->id, (unsigned)c->peer.uid);
+			conn_close(a, c);
+			return;
+		}
+		if (c->refused) {
+			if (conn_reply_status(a, c, f.type, f.reqid, PROTO_DENIED,
+					      "this agent serves its owner only") < 0) {
+				conn_close(a, c);
+				return;
+			}
+			c->closing = true;
+			break;
+		}
+		switch (ops_dispatch(a, c, &f)) {
+		case OPS_NOMEM:
+			c->wait_mem = true;
+			break;
+		case OPS_CLOSE:
+			c->closing = true;
+			c->in_pos += (size_t)r;
+			break;
+		case OPS_PENDING:
+		case OPS_DONE:
+			c->in_pos += (size_t)r;
+			break;
+		}
+	}
+	if (c->fd < 0)
+		return;
+	conn_compact(a, c);
+	conn_flush(a, c);
+	if (c->fd >= 0)
+		conn_update_events(a, c);
+}
+
+static void
+conn_read(struct agent *a, struct conn *c)
+{
+	ssize_t n;
+
+	if (c->in == NULL) {
+		c->in = arena_alloc(a->arena, IN_CHUNK, &c->in_cap);
+		if (c->in == NULL) {
+			c->wait_mem = true;
+			conn_update_events(a, c);
+			return;
+		}
+	}
+	if (c->in_len == c->in_cap) /* a started frame waits for room to grow */
+		return;
+	n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_close(a, c);
+		return;
+	}
+	if (c->partial_since_ms == 0)
+		c->partial_since_ms = agent_mono_ms();
+	c->in_len += (size_t)n;
+	conn_process(a, c);
+}
+
+void
+conn_event(struct agent *a, struct conn *c, uint32_t events)
+{
+	if (c->fd < 0)
+		return;
+	if (events & EPOLLOUT)
+		conn_flush(a, c);
+	if (c->fd >= 0 && (events & EPOLLOUT))
+		conn_process(a, c);
+	if (c->fd >= 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		conn_read(a, c);
+	else if (c->fd >= 0)
+		conn_update_events(a, c);
+}
+
+void
+conn_resume(struct agent *a, struct conn *c)
+{
+	c->write_pending = false;
+	if (c->dead) {
+		conn_free(a, c);
+		return;
+	}
+	conn_process(a, c);
+}
+
+void
+conn_retry_waiting(struct agent *a)
+{
+	struct conn *c, *next;
+
+	for (c = a->conns; c != NULL; c = next) {
+		next = c->next;
+		if (!c->wait_mem || c->fd < 0)
+			continue;
+		c->wait_mem = false;
+		if (c->in == NULL)
+			conn_update_events(a, c);
+		else
+			conn_process(a, c);
+	}
+}
+
+void
+conn_sweep(struct agent *a, uint64_t now_ms)
+{
+	uint64_t limit = (uint64_t)a->cfg.idle_timeout * 1000;
+	struct conn *c, *next;
+
+	for (c = a->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->fd < 0 || c->write_pending)
+			continue;
+		if (c->partial_since_ms != 0 && now_ms - c->partial_since_ms > limit) {
+			log_info("connection %llu (uid %u): frame incomplete after %us, closing",
+				 (unsigned long long)c->id, (unsigned)c->peer.uid,
+				 a->cfg.idle_timeout);
+			conn_close(a, c);
+		} else if (c->refused && now_ms - c->accepted_ms > limit) {
+			conn_close(a, c);
+		}
+	}
+}

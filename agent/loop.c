@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "arena.h"
+#include "conn.h"
+#include "loop.h"
+#include "ops.h"
+#include "writer.h"
+
+#define MAX_EVENTS 64
+
+/* Non-connection sources, told apart by address. */
+static char src_listen, src_signal, src_timer, src_writer;
+
+uint64_t
+agent_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+uint64_t
+agent_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int
+watch(struct agent *a, int fd, void *src)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = src};
+
+	return epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+void
+loop_block_signals(sigset_t *ret)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (ret != NULL)
+		*ret = mask;
+}
+
+int
+loop_init(struct agent *a)
+{
+	struct itimerspec its = {{1, 0}, {1, 0}};
+	sigset_t mask;
+	int r;
+
+	loop_block_signals(&mask);
+	a->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	a->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	a->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (a->signal_fd < 0 || a->timer_fd < 0 || a->epfd < 0)
+		return -errno;
+	if (timerfd_settime(a->timer_fd, 0, &its, NULL) < 0)
+		return -errno;
+	if ((r = watch(a, a->listen_fd, &src_listen)) < 0 ||
+	    (r = watch(a, a->signal_fd, &src_signal)) < 0 ||
+	    (r = watch(a, a->timer_fd, &src_timer)) < 0 ||
+	    (r = watch(a, writer_fd(a->writer), &src_writer)) < 0)
+		return r;
+	return 0;
+}
+
+static void
+on_signal(struct agent *a)
+{
+	struct signalfd_siginfo si;
+
+	while (read(a->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			log_notice("received %s, shutting down", strsignal((int)si.ssi_signo));
+			a->stopping = true;
+		}
+	}
+}
+
+static void
+on_timer(struct agent *a)
+{
+	uint64_t n;
+
+	if (read(a->timer_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warn("timerfd: %s", strerror(errno));
+	conn_sweep(a, agent_mono_ms());
+}
+
+static void
+on_writer(struct agent *a)
+{
+	struct wjob *j = writer_take_done(a->writer);
+
+	while (j != NULL) {
+		struct wjob *next = j->next;
+
+		ops_write_reply(a, j);
+		j = next;
+	}
+}
+
+int
+loop_run(struct agent *a)
+{
+	struct epoll_event evs[MAX_EVENTS];
+
+	while (!a->stopping) {
+		int n = epoll_wait(a->epfd, evs, MAX_EVENTS, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		for (int i = 0; i < n; i++) {
+			void *src = evs[i].data.ptr;
+
+			if (src == &src_listen)
+				conn_accept(a);
+			else if (src == &src_signal)
+				on_signal(a);
+			else if (src == &src_timer)
+				on_timer(a);
+			else if (src == &src_writer)
+				on_writer(a);
+			else
+				conn_event(a, src, evs[i].events);
+		}
+		if (arena_take_released(a->arena))
+			conn_retry_waiting(a);
+		conn_reap(a);
+	}
+	return 0;
+}
+
+void
+loop_fini(struct agent *a)
+{
+	if (a->epfd >= 0)
+		close(a->epfd);
+	if (a->signal_fd >= 0)
+		close(a->signal_fd);
+	if (a->timer_fd >= 0)
+		close(a->timer_fd);
+}

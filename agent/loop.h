@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CREDAGENT_AGENT_LOOP_H
+#define CREDAGENT_AGENT_LOOP_H
+
+/*
+ * The event loop: one epoll set over the listening socket, the clients,
+ * a signalfd (SIGTERM, SIGINT: stop; SIGHUP ignored), a one-second timerfd
+ * (deadlines) and the writer's eventfd. Signals are handled only here.
+ */
+
+#include <signal.h>
+
+#include "agent.h"
+
+/* Block the loop's signals (before any thread starts, so that threads
+ * inherit the mask); *ret, if not NULL, gets the set. */
+void loop_block_signals(sigset_t *ret);
+/* Set up signalfd, timerfd and epoll: 0 or -errno. */
+int loop_init(struct agent *a) AGENT_WUR;
+/* Serve until a stop signal: 0 or -errno. */
+int loop_run(struct agent *a) AGENT_WUR;
+void loop_fini(struct agent *a);
+
+#endif

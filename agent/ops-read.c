@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "keys.h"
+#include "record.h"
+#include "seal.h"
+#include "store.h"
+#include "ops.h"
+
+#define LIST_LIMIT_DEFAULT 100u
+#define REPLY_SLACK 64u
+
+enum ops_result
+ops_hello(struct agent *a, struct conn *c, const struct proto_frame *f)
+{
+	struct proto_hello m;
+	struct proto_hello_reply rep = {0};
+	struct buf_writer w;
+
+	if (proto_decode_hello(f->body, &m) < 0)
+		return ops_fail(a, c, f, PROTO_BAD_REQUEST, "malformed HELLO");
+	if (m.version == 0)
+		return ops_fail(a, c, f, PROTO_UNSUPPORTED, "protocol version 0 is not supported");
+	rep.version = m.version < PROTO_VERSION ? m.version : PROTO_VERSION;
+	rep.features = 0;
+	rep.agent_version.ptr = (const uint8_t *)CREDAGENT_VERSION;
+	rep.agent_version.len = strlen(CREDAGENT_VERSION);
+	rep.mode = a->cfg.system_mode ? PROTO_MODE_SYSTEM : PROTO_MODE_USER;
+	rep.frame_max = a->cfg.frame_max;
+	if (conn_reply_begin(a, c, 128, &w) < 0)
+		return OPS_NOMEM;
+	if (proto_encode_hello_reply(&w, f->reqid, &rep) < 0)
+		abort();
+	conn_reply_commit(c, &w);
+	return OPS_DONE;
+}
+
+enum ops_result
+ops_status(struct agent *a, struct conn *c, const struct proto_frame *f)
+{
+	struct proto_status_reply rep = {0};
+	struct buf_writer w;
+
+	if (proto_decode_status(f->body) < 0)
+		return ops_fail(a, c, f, PROTO_BAD_REQUEST, "malformed STATUS");
+	if (store_stats(a->store, &rep.secrets, &rep.store_bytes) < 0)
+		return ops_fail(a, c, f, PROTO_INTERNAL, "cannot read the store's statistics");
+	rep.agent_version.ptr = (const uint8_t *)CREDAGENT_VERSION;
+	rep.agent_version.len = strlen(CREDAGENT_VERSION);
+	rep.mode = a->cfg.system_mode ? PROTO_MODE_SYSTEM : PROTO_MODE_USER;
+	rep.locked = 0;
+	rep.uptime = agent_mono_ms() / 1000 - a->started;
+	if (conn_reply_begin(a, c, 160, &w) < 0)
+		return OPS_NOMEM;
+	if (proto_encode_status_reply(&w, f->reqid, &rep) < 0)
+		abort();
+	conn_reply_commit(c, &w);
+	return OPS_DONE;
+}
+
+/*
+ * Find the visible, authentic metadata of REF in T. Returns PROTO_OK with
+ * *ret filled (borrowing T), or the status to answer with *why set.
+ */
+static uint16_t
+load_meta(struct agent *a, MDB_txn *t, const struct peer *peer, const struct proto_ref *ref,
+	  uint8_t *key, size_t *key_len, uint32_t *owner, struct meta_rec *ret, const char **why)
+{
+	struct proto_bytes v;
+	uint16_t st;
+	int r;
+
+	*why = "not found";
+	if (!proto_name_valid(ref->name.ptr, ref->name.len)) {
+		*why = "invalid name";
+		return PROTO_USAGE;
+	}
+	st = ops_owner(a, peer, ref, owner);
+	if (st != PROTO_OK)
+		return st;
+	*key_len = store_meta_key(key, *owner, ref->name.ptr, ref->name.len);
+	r = store_get(t, a->store->meta, key, *key_len, &v);
+	if (r == -ENOENT)
+		return PROTO_NOT_FOUND;
+	if (r < 0) {
+		*why = "the store cannot be read";
+		return PROTO_INTERNAL;
+	}
+	if (record_decode(a->keys, key, *key_len, v, ret) < 0) {
+		log_err("uid %u: metadata of %.*s fails its integrity check (edited or damaged)",
+			(unsigned)*owner, (int)ref->name.len, (const char *)ref->name.ptr);
+		*why = "its metadata record fails the integrity check (edited or damaged)";
+		return PROTO_INTERNAL;
+	}
+	if (ret->state == PROTO_STATE_DELETED)
+		return PROTO_NOT_FOUND;
+	return PROTO_OK;
+}
+
+/* Unseal version VER of the secret straight into the reply frame. */
+static enum ops_result
+get_reply(struct agent *a, struct conn *c, const struct proto_frame *f, MDB_txn *t,
+	  uint32_t owner, const struct proto_ref *ref, const struct meta_rec *m, uint32_t ver)
+{
+	uint8_t bkey[STORE_BLOB_KEY_MAX], *slot;
+	struct seal_aad aad = {owner, m->id, ref->name.ptr, ref->name.len, ver, m->type.ptr,
+			       m->type.len};
+	struct proto_bytes blob;
+	struct buf_writer w;
+	size_t klen, plen, start;
+	int r;
+
+	klen = store_blob_key(bkey, owner, ref->name.ptr, ref->name.len, ver);
+	if (store_get(t, a->store->blob, bkey, klen, &blob) < 0 ||
+	    seal_blob_plain_len(blob.ptr, blob.len, &plen) < 0)
+		return ops_fail(a, c, f, PROTO_INTERNAL, "the value of version %u is missing", ver);
+	if (conn_reply_begin(a, c, PROTO_REPLY_HDR + 3 * PROTO_FIELD_HDR + 4 + m->type.len + plen,
+			     &w) < 0)
+		return OPS_NOMEM;
+	start = proto_reply_begin(&w, PROTO_MSG_GET | PROTO_REPLY_BIT, f->reqid, PROTO_OK);
+	proto_put_u32(&w, PROTO_TAG_VERSION, ver);
+	proto_put_string(&w, PROTO_TAG_TYPE, m->type.ptr, m->type.len);
+	slot = proto_put_reserve(&w, PROTO_TAG_VALUE, plen);
+	if (slot == NULL || proto_frame_end(&w, start) < 0)
+		abort(); /* sized above */
+	r = seal_open_blob(a->keys, a->dek_scratch, &aad, blob.ptr, blob.len, slot);
+	if (r < 0) {
+		conn_reply_discard(c, &w);
+		log_err("uid %u: %.*s version %u fails authentication (moved or tampered with)",
+			(unsigned)owner, (int)ref->name.len, (const char *)ref->name.ptr, ver);
+		return ops_fail(a, c, f, PROTO_INTERNAL,
+				"the stored value of version %u fails authentication "
+				"(record moved or tampered with)",
+				ver);
+	}
+	conn_reply_commit(c, &w);
+	return OPS_DONE;
+}
+
+enum ops_result
+ops_get(struct agent *a, struct conn *c, const struct proto_frame *f)
+{
+	uint8_t key[STORE_META_KEY_MAX];
+	struct proto_get m;
+	struct meta_rec rec;
+	enum ops_result res;
+	const char *why;
+	size_t klen;
+	uint32_t owner, ver;
+	uint16_t st;
+	MDB_txn *t;
+
+	if (proto_decode_get(f->body, &m) < 0)
+		return ops_fail(a, c, f, PROTO_BAD_REQUEST, "malformed GET");
+	if (store_read_begin(a->store, &t) < 0)
+		return ops_fail(a, c, f, PROTO_INTERNAL, "the store cannot be read");
+	st = load_meta(a, t, &c->peer, &m.ref, key, &klen, &owner, &rec, &why);
+	ver = m.has_version ? m.version : rec.version;
+	if (st != PROTO_OK)
+		res = ops_fail(a, c, f, st, "%s", why);
+	else if (rec.state == PROTO_STATE_DISABLED)
+		res = ops_fail(a, c, f, PROTO_DISABLED, "disabled");
+	else if (rec.expires != 0 && agent_now() >= rec.expires)
+		res = ops_fail(a, c, f, PROTO_EXPIRED, "expired");
+	else if (!record_has_version(&rec, ver))
+		res = ops_fail(a, c, f, PROTO_NOT_FOUND, "version %u not found", ver);
+	else
+		res = get_reply(a, c, f, t, owner, &m.ref, &rec, ver);
+	store_read_end(a->store);
+	return res;
+}
+
+/* VERSIONS groups of M, encoded into a malloc'd span. */
+static int
+versions_span(const struct meta_rec *m, struct proto_list_span *ret)
+{
+	struct buf_writer w;
+	size_t size = (size_t)m->n_versions * 64;
+	uint8_t *p = malloc(size + 1);
+
+	if (p == NULL)
+		return -ENOMEM;
+	buf_writer_init(&w, p, size);
+	for (uint32_t i = 0; i < m->n_versions; i++) {
+		struct proto_version_info v;
+		size_t g;
+
+		record_version_at(m, i, &v);
+		g = proto_group_begin(&w, PROTO_TAG_VERSIONS);
+		proto_put_u32(&w, PROTO_TAG_VERSION, v.version);
+		proto_put_u64(&w, PROTO_TAG_CREATED, v.created);
+		proto_put_u32(&w, PROTO_TAG_CREATED_BY, v.created_by);
+		proto_group_end(&w, g);
+	}
+	if (buf_writer_error(&w) != 0)
+		abort();
+	ret->raw.ptr = p;
+	ret->raw.len = w.len;
+	ret->count = m->n_versions;
+	return 0;
+}
+
+enum ops_result
+ops_info(struct agent *a, struct conn *c, const struct proto_frame *f)
+{
+	uint8_t key[STORE_META_KEY_MAX];
+	struct proto_named m;
+	struct proto_meta pm;
+	struct meta_rec rec;
+	struct buf_writer w;
+	enum ops_result res = OPS_DONE;
+	const char *why;
+	size_t klen;
+	uint32_t owner;
+	uint16_t st;
+	MDB_txn *t;
+
+	if (proto_decode_named(f->body, &m) < 0)
+		return ops_fail(a, c, f, PROTO_BAD_REQUEST, "malformed INFO");
+	if (store_read_begin(a->store, &t) < 0)
+		return ops_fail(a, c, f, PROTO_INTERNAL, "the store cannot be read");
+	st = load_meta(a, t, &c->peer, &m.ref, key, &klen, &owner, &rec, &why);
+	if (st != PROTO_OK) {
+		res = ops_fail(a, c, f, st, "%s", why);
+		goto out;
+	}
+	record_to_proto(&rec, owner, m.ref.name, &pm);
+	if (versions_span(&rec, &pm.versions) < 0) {
+		res = ops_fail(a, c, f, PROTO_INTERNAL, "out of memory");
+		goto out;
+	}
+	buf_writer_init(&w, NULL, 0);
+	if (proto_encode_info_reply(&w, f->reqid, &pm) < 0 ||
+	    conn_reply_begin(a, c, w.len, &w) < 0) {
+		res = OPS_NOMEM;
+	} else {
+		if (proto_encode_info_reply(&w, f->reqid, &pm) < 0)
+			abort();
+		conn_reply_commit(c, &w);
+	}
+	free((void *)(uintptr_t)pm.versions.raw.ptr);
+out:
+	store_read_end(a->store);
+	return res;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "ops.h"
+
+enum ops_result
+ops_fail(struct agent *a, struct conn *c, const struct proto_frame *f, uint16_t status,
+	 const char *fmt, ...)
+{
+	char msg[PROTO_MESSAGE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (conn_reply_status(a, c, f->type, f->reqid, status, msg) < 0)
+		return OPS_NOMEM;
+	return OPS_DONE;
+}
+
+uint16_t
+ops_owner(const struct agent *a, const struct peer *peer, const struct proto_ref *ref,
+	  uint32_t *ret_owner)
+{
+	uint32_t owner = ref->has_owner ? ref->owner : (uint32_t)peer->uid;
+
+	/* Until grants exist, a namespace is visible to its owner only; any
+	 * other owner looks exactly like a missing secret. */
+	if (owner != (uint32_t)peer->uid || (!a->cfg.system_mode && owner != (uint32_t)a->uid))
+		return PROTO_NOT_FOUND;
+	*ret_owner = owner;
+	return PROTO_OK;
+}
+
+typedef enum ops_result (*ops_handler)(struct agent *, struct conn *, const struct proto_frame *);
+
+static const ops_handler handlers[] = {
+	[PROTO_MSG_HELLO] = ops_hello,
+	[PROTO_MSG_STATUS] = ops_status,
+	[PROTO_MSG_PUT] = ops_put,
+	[PROTO_MSG_GET] = ops_get,
+	[PROTO_MSG_INFO] = ops_info,
+	[PROTO_MSG_LIST] = ops_list,
+	[PROTO_MSG_DELETE] = ops_delete,
+};
+
+enum ops_result
+ops_dispatch(struct agent *a, struct conn *c, const struct proto_frame *f)
+{
+	if (f->type >= sizeof(handlers) / sizeof(handlers[0]) || handlers[f->type] == NULL) {
+		log_debug("connection %llu: unknown message type 0x%02x",
+			  (unsigned long long)c->id, f->type);
+		return ops_fail(a, c, f, PROTO_UNSUPPORTED, "unknown message type 0x%02x", f->type);
+	}
+	return handlers[f->type](a, c, f);
+}

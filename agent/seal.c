@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "common/buf.h"
+#include "keys.h"
+#include "seal.h"
+
+#define NONCE crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define TAG crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define BLOB_RECORD_VERSION 1u
+#define AAD_MAX 512u
+
+_Static_assert(NONCE == 24 && TAG == 16, "XChaCha20-Poly1305 sizes");
+_Static_assert(SEAL_KEY_SIZE == crypto_aead_xchacha20poly1305_ietf_KEYBYTES, "key size");
+
+void
+seal_wrap_key(const uint8_t *kek, const void *aad, size_t aad_len, const uint8_t *key,
+	      uint8_t *out)
+{
+	randombytes_buf(out, NONCE);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + NONCE, NULL, key, SEAL_KEY_SIZE, aad,
+						   aad_len, NULL, out, kek);
+}
+
+int
+seal_unwrap_key(const uint8_t *kek, const void *aad, size_t aad_len, const uint8_t *wrapped,
+		uint8_t *ret_key)
+{
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(ret_key, NULL, NULL, wrapped + NONCE,
+						       SEAL_KEY_SIZE + TAG, aad, aad_len, wrapped,
+						       kek) != 0) {
+		sodium_memzero(ret_key, SEAL_KEY_SIZE);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* The additional data of a blob; GEN is bound into the DEK wrap only. */
+static size_t
+build_aad(uint8_t *out, const struct seal_aad *a, const char *domain, uint32_t gen)
+{
+	struct buf_writer w;
+
+	buf_writer_init(&w, out, AAD_MAX);
+	buf_put_bytes(&w, domain, strlen(domain));
+	buf_put_u32(&w, SEAL_FORMAT);
+	buf_put_u32(&w, a->owner);
+	buf_put_bytes(&w, a->id, SEAL_ID_SIZE);
+	buf_put_u16(&w, (uint16_t)a->name_len);
+	buf_put_bytes(&w, a->name, a->name_len);
+	buf_put_u32(&w, a->version);
+	buf_put_u8(&w, (uint8_t)a->type_len);
+	buf_put_bytes(&w, a->type, a->type_len);
+	buf_put_u32(&w, gen);
+	/* Names are at most 255 bytes and types 32: this always fits. */
+	if (buf_writer_error(&w) != 0 || a->name_len > 255 || a->type_len > 255)
+		abort();
+	return w.len;
+}
+
+int
+seal_blob(const struct keys *k, uint8_t *dek, const struct seal_aad *a, const uint8_t *plain,
+	  size_t len, uint8_t *out)
+{
+	uint8_t aad[AAD_MAX], dek_aad[AAD_MAX];
+	size_t aad_len, dek_aad_len;
+	const uint8_t *vk;
+	uint32_t gen = keys_vk_current(k);
+	uint8_t *p = out;
+
+	vk = keys_vk(k, gen);
+	if (vk == NULL)
+		return -ENOKEY;
+	aad_len = build_aad(aad, a, "credagent/blob", 0);
+	dek_aad_len = build_aad(dek_aad, a, "credagent/dek", gen);
+	crypto_aead_xchacha20poly1305_ietf_keygen(dek);
+	*p++ = BLOB_RECORD_VERSION;
+	buf_store_u32(p, gen);
+	p += 4;
+	seal_wrap_key(vk, dek_aad, dek_aad_len, dek, p);
+	p += SEAL_WRAPPED_SIZE;
+	randombytes_buf(p, NONCE);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(p + NONCE, NULL, plain, len, aad, aad_len, NULL,
+						   p, dek);
+	sodium_memzero(dek, SEAL_KEY_SIZE);
+	return 0;
+}
+
+int
+seal_blob_plain_len(const uint8_t *blob, size_t blob_len, size_t *ret)
+{
+	if (blob_len < SEAL_BLOB_OVERHEAD || blob[0] != BLOB_RECORD_VERSION)
+		return -EBADMSG;
+	*ret = blob_len - SEAL_BLOB_OVERHEAD;
+	return 0;
+}
+
+int
+seal_blob_generation(const uint8_t *blob, size_t blob_len, uint32_t *ret)
+{
+	if (blob_len < SEAL_BLOB_OVERHEAD || blob[0] != BLOB_RECORD_VERSION)
+		return -EBADMSG;
+	*ret = buf_load_u32(blob + 1);
+	return 0;
+}
+
+int
+seal_open_blob(const struct keys *k, uint8_t *dek, const struct seal_aad *a, const uint8_t *blob,
+	       size_t blob_len, uint8_t *out)
+{
+	uint8_t aad[AAD_MAX], dek_aad[AAD_MAX];
+	size_t aad_len, dek_aad_len, plain_len;
+	const uint8_t *vk, *p;
+	uint32_t gen;
+	int r;
+
+	r = seal_blob_plain_len(blob, blob_len, &plain_len);
+	if (r < 0)
+		return r;
+	gen = buf_load_u32(blob + 1);
+	vk = keys_vk(k, gen);
+	if (vk == NULL) {
+		sodium_memzero(out, plain_len);
+		return -ENOKEY;
+	}
+	dek_aad_len = build_aad(dek_aad, a, "credagent/dek", gen);
+	r = seal_unwrap_key(vk, dek_aad, dek_aad_len, blob + 5, dek);
+	if (r < 0) {
+		sodium_memzero(out, plain_len);
+		return r;
+	}
+	aad_len = build_aad(aad, a, "credagent/blob", 0);
+	p = blob + 5 + SEAL_WRAPPED_SIZE;
+	r = crypto_aead_xchacha20poly1305_ietf_decrypt(out, NULL, NULL, p + NONCE, plain_len + TAG,
+						       aad, aad_len, p, dek);
+	sodium_memzero(dek, SEAL_KEY_SIZE);
+	if (r != 0) {
+		sodium_memzero(out, plain_len);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+void
+seal_mac(const struct keys *k, const char *db, const void *key, size_t key_len, const void *val,
+	 size_t val_len, uint8_t *out)
+{
+	crypto_generichash_state st;
+	uint8_t lens[8];
+
+	buf_store_u32(lens, (uint32_t)key_len);
+	buf_store_u32(lens + 4, (uint32_t)val_len);
+	crypto_generichash_init(&st, keys_mac_key(k), SEAL_KEY_SIZE, SEAL_MAC_SIZE);
+	crypto_generichash_update(&st, (const uint8_t *)db, strlen(db) + 1);
+	crypto_generichash_update(&st, lens, sizeof(lens));
+	crypto_generichash_update(&st, key, key_len);
+	crypto_generichash_update(&st, val, val_len);
+	crypto_generichash_final(&st, out, SEAL_MAC_SIZE);
+	sodium_memzero(&st, sizeof(st));
+}
+
+int
+seal_mac_verify(const struct keys *k, const char *db, const void *key, size_t key_len,
+		const void *val, size_t val_len, const uint8_t *mac)
+{
+	uint8_t want[SEAL_MAC_SIZE];
+	int r;
+
+	seal_mac(k, db, key, key_len, val, val_len, want);
+	r = sodium_memcmp(want, mac, SEAL_MAC_SIZE) == 0 ? 0 : -EBADMSG;
+	sodium_memzero(want, sizeof(want));
+	return r;
+}

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "store.h"
+
+int
+store_errno(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return 0;
+	case MDB_NOTFOUND:
+		return -ENOENT;
+	case MDB_MAP_FULL:
+	case MDB_TXN_FULL:
+		return -ENOSPC;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+		return -EBADMSG;
+	case MDB_READERS_FULL:
+		return -EAGAIN;
+	default:
+		return rc > 0 ? -rc : -EIO;
+	}
+}
+
+static int
+open_dbs(struct store *s)
+{
+	static const char *names[] = {"meta", "blob", "grant", "audit", "sys"};
+	MDB_dbi *dbis[] = {&s->meta, &s->blob, &s->grant, &s->audit, &s->sys};
+	MDB_txn *t;
+	int rc;
+
+	rc = mdb_txn_begin(s->env, NULL, 0, &t);
+	if (rc != 0)
+		return store_errno(rc);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		rc = mdb_dbi_open(t, names[i], MDB_CREATE, dbis[i]);
+		if (rc != 0) {
+			mdb_txn_abort(t);
+			return store_errno(rc);
+		}
+	}
+	return store_errno(mdb_txn_commit(t));
+}
+
+int
+store_open(const char *dir, size_t map_size, struct store **ret)
+{
+	struct store *s;
+	int rc;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	rc = mdb_env_create(&s->env);
+	if (rc == 0)
+		rc = mdb_env_set_maxdbs(s->env, 8);
+	if (rc == 0)
+		rc = mdb_env_set_mapsize(s->env, map_size);
+	/* MDB_NOTLS: the loop's read transaction is reset and renewed, and
+	 * the writer thread has its own; no MDB_NOSYNC, NOMETASYNC or
+	 * WRITEMAP: every commit is durable. */
+	if (rc == 0)
+		rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600);
+	if (rc != 0) {
+		log_err("cannot open the store in %s: %s", dir, mdb_strerror(rc));
+		goto fail;
+	}
+	rc = -open_dbs(s);
+	if (rc != 0)
+		goto fail;
+	*ret = s;
+	return 0;
+fail:
+	if (s->env != NULL)
+		mdb_env_close(s->env);
+	free(s);
+	return rc > 0 ? store_errno(rc) : -EIO;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->rtxn != NULL)
+		mdb_txn_abort(s->rtxn);
+	mdb_env_close(s->env);
+	free(s);
+}
+
+int
+store_read_begin(struct store *s, MDB_txn **ret)
+{
+	int rc;
+
+	if (s->rtxn == NULL)
+		rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn);
+	else
+		rc = mdb_txn_renew(s->rtxn);
+	if (rc != 0)
+		return store_errno(rc);
+	*ret = s->rtxn;
+	return 0;
+}
+
+void
+store_read_end(struct store *s)
+{
+	if (s->rtxn != NULL)
+		mdb_txn_reset(s->rtxn);
+}
+
+int
+store_txn_begin(struct store *s, MDB_txn *parent, MDB_txn **ret)
+{
+	return store_errno(mdb_txn_begin(s->env, parent, 0, ret));
+}
+
+int
+store_txn_commit(MDB_txn *t)
+{
+	return store_errno(mdb_txn_commit(t));
+}
+
+void
+store_txn_abort(MDB_txn *t)
+{
+	if (t != NULL)
+		mdb_txn_abort(t);
+}
+
+int
+store_get(MDB_txn *t, MDB_dbi db, const void *key, size_t key_len, struct proto_bytes *ret)
+{
+	MDB_val k = {key_len, (void *)(uintptr_t)key}, v;
+	int rc = mdb_get(t, db, &k, &v);
+
+	if (rc != 0)
+		return store_errno(rc);
+	ret->ptr = v.mv_data;
+	ret->len = v.mv_size;
+	return 0;
+}
+
+int
+store_put(MDB_txn *t, MDB_dbi db, const void *key, size_t key_len, const void *val,
+	  size_t val_len)
+{
+	MDB_val k = {key_len, (void *)(uintptr_t)key}, v = {val_len, (void *)(uintptr_t)val};
+
+	return store_errno(mdb_put(t, db, &k, &v, 0));
+}
+
+int
+store_reserve(MDB_txn *t, MDB_dbi db, const void *key, size_t key_len, size_t len,
+	      uint8_t **ret)
+{
+	MDB_val k = {key_len, (void *)(uintptr_t)key}, v = {len, NULL};
+	int rc = mdb_put(t, db, &k, &v, MDB_RESERVE);
+
+	if (rc != 0)
+		return store_errno(rc);
+	*ret = v.mv_data;
+	return 0;
+}
+
+int
+store_del(MDB_txn *t, MDB_dbi db, const void *key, size_t key_len)
+{
+	MDB_val k = {key_len, (void *)(uintptr_t)key};
+
+	return store_errno(mdb_del(t, db, &k, NULL));
+}
+
+size_t
+store_meta_key(uint8_t *out, uint32_t owner, const uint8_t *name, size_t name_len)
+{
+	buf_store_u32(out, owner);
+	if (name_len > 0)
+		memcpy(out + 4, name, name_len);
+	return 4 + name_len;
+}
+
+size_t
+store_blob_key(uint8_t *out, uint32_t owner, const uint8_t *name, size_t name_len,
+	       uint32_t version)
+{
+	size_t n = store_meta_key(out, owner, name, name_len);
+
+	out[n++] = 0;
+	buf_store_u32(out + n, version);
+	return n + 4;
+}
+
+int
+store_stats(struct store *s, uint64_t *ret_secrets, uint64_t *ret_bytes)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	MDB_txn *t;
+	int r;
+
+	r = store_read_begin(s, &t);
+	if (r < 0)
+		return r;
+	r = store_errno(mdb_stat(t, s->meta, &st));
+	store_read_end(s);
+	if (r < 0)
+		return r;
+	*ret_secrets = st.ms_entries;
+	r = store_errno(mdb_env_info(s->env, &info));
+	if (r < 0)
+		return r;
+	r = store_errno(mdb_env_stat(s->env, &st));
+	if (r < 0)
+		return r;
+	*ret_bytes = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+	return 0;
+}
