@@ -44,6 +44,9 @@ enum cred_error {
 const char *cred_strerror(int err);
 /* The cred(1) exit code for an error (positive or negated). */
 int cred_exit_code(int err);
+/* A static upper-case name for an error, as cred(1) prints it in JSON:
+ * "NOT_FOUND", "QUOTA_EXCEEDED", ...; "FAILED" for unknown numbers. */
+const char *cred_error_name(int err);
 
 typedef struct cred_conn cred_conn;
 
@@ -57,6 +60,14 @@ typedef struct cred_conn cred_conn;
  * On success *ret is a connection the caller closes with cred_close().
  */
 int cred_connect(const char *path, cred_conn **ret);
+/*
+ * The socket path cred_connect(PATH) would try, for messages such as "no
+ * agent at PATH": PATH itself, $CRED_SOCK, the user socket, or the system
+ * socket when no user socket exists but the system one does. Copies it
+ * NUL-terminated into BUF (SIZE bytes); 0, or -CRED_E_USAGE when it does
+ * not fit.
+ */
+int cred_socket_find(const char *path, char *buf, size_t size);
 /* Closes and frees; accepts NULL. */
 void cred_close(cred_conn *c);
 /* The socket path in use; valid until cred_close(). */
@@ -85,6 +96,20 @@ void cred_status_free(struct cred_status *s);
  * the caller. cred_ref_valid() returns 0 or -CRED_E_USAGE.
  */
 int cred_ref_valid(const char *ref);
+/*
+ * Splits REF: *ret_owner gets OWNER's uid (getuid() when REF names no
+ * owner), *ret_name (if not NULL) points at NAME inside REF. A decimal
+ * OWNER is a uid; anything else is looked up as a user name. 0, or
+ * -CRED_E_USAGE for a bad reference or an unknown user (-CRED_E_FAILED or
+ * -CRED_E_NOMEM when the user database cannot be read).
+ */
+int cred_ref_parse(const char *ref, uid_t *ret_owner, const char **ret_name);
+/* OWNER (a user name or decimal uid, one trailing ':' allowed) to a uid:
+ * 0 or errors as cred_ref_parse(). */
+int cred_owner_parse(const char *owner, uid_t *ret_uid);
+/* A LIST prefix: "" or a valid name, optionally followed by '/'.
+ * 0 or -CRED_E_USAGE. */
+int cred_prefix_valid(const char *prefix);
 
 /* Options for cred_put(); zero-initialise and set what you need. */
 struct cred_put_opts {
@@ -97,7 +122,10 @@ struct cred_put_opts {
 };
 
 /* Store VALUE (LEN bytes) as a new version. *ret_version, if not NULL,
- * gets the new version number. */
+ * gets the new version number. The request frame holding VALUE is sized
+ * exactly and zeroed after sending; the caller zeroes VALUE. A value that
+ * cannot fit the agent's frame limit fails with -CRED_E_USAGE before
+ * anything is sent, cred_message() saying how large it may be. */
 int cred_put(cred_conn *c, const char *ref, const void *value, size_t len,
 	     const struct cred_put_opts *opts, uint32_t *ret_version);
 

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CREDAGENT_CLI_H
+#define CREDAGENT_CLI_H
+
+/*
+ * The cred command: shared state, the command table and helpers. Every
+ * helper returning int returns 0 on success or an exit code (already
+ * printed) on failure, so a command can "return" it straight away.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "cred.h"
+
+/* Input larger than this is refused before asking the agent. */
+#define CLI_VALUE_MAX (64u << 20)
+
+struct cli {
+	const char *sock; /* -s SOCK, or NULL */
+	bool json;
+	const char *cmd; /* the command's name, for messages */
+	cred_conn *conn; /* after cli_connect(); closed by main */
+};
+
+struct cli_command {
+	const char *name;
+	int (*run)(struct cli *cli, int argc, char **argv);
+	const char *usage; /* the arguments, for help and errors */
+};
+
+/* Commands: ARGV[0] is the command's name, options follow it. */
+int cmd_status(struct cli *cli, int argc, char **argv);
+int cmd_put(struct cli *cli, int argc, char **argv);
+int cmd_get(struct cli *cli, int argc, char **argv);
+int cmd_rm(struct cli *cli, int argc, char **argv);
+int cmd_info(struct cli *cli, int argc, char **argv);
+int cmd_ls(struct cli *cli, int argc, char **argv);
+
+/* The table main.c dispatches on; NULL-named entry last. */
+extern const struct cli_command cli_commands[];
+const struct cli_command *cli_command_find(const char *name);
+/* "Usage: cred COMMAND ARGS" on stdout (help) or stderr. */
+void cli_command_usage(const struct cli_command *c, bool to_stderr);
+
+/* ---- errors (output.c) ---- */
+
+/* Prints "cred: CMD: [SUBJECT: ]MESSAGE" (or the JSON error) and returns
+ * cred_exit_code(ERR). FMT NULL: cred_strerror(ERR). */
+int cli_error(struct cli *cli, int err, const char *subject, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+/* A library failure: the agent's message when there is one. */
+int cli_lib_error(struct cli *cli, int err, const char *subject);
+/* A bad command line: exit 2. */
+int cli_usage_error(struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* getopt_long returned '?' or ':' for ARGV: exit 2. */
+int cli_option_error(struct cli *cli, int opt, char **argv);
+/* "cred: CMD: [SUBJECT: ]warning: ..." on stderr (also with --json). */
+void cli_warn(struct cli *cli, const char *subject, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+/* Connects to the agent; 0 or an exit code with the error printed. */
+int cli_connect(struct cli *cli);
+
+/* ---- output helpers (output.c) ---- */
+
+/* Writes all of P, retrying short writes and EINTR: 0 or -errno. */
+int cli_write_all(int fd, const void *p, size_t n);
+/* "2026-11-21T22:10:00Z" into BUF (at least CLI_TIME_LEN bytes). */
+#define CLI_TIME_LEN 32
+void cli_time_format(int64_t t, char *buf, size_t size);
+/* The user name of UID, or its decimal form, into BUF. */
+void cli_user_name(uid_t uid, char *buf, size_t size);
+const char *cli_state_name(int state);
+
+/* ---- JSON (json.c) ---- */
+
+/* Makes jansson zero every block it frees (a value may pass through). */
+void cli_json_init(void);
+/* Prints J on stdout with a newline and releases it: 0 or an exit code. */
+int cli_json_print(struct cli *cli, json_t *j);
+/* An RFC 3339 string, or null for 0. */
+json_t *cli_json_time(int64_t t);
+/* {"k": "v", ...} from a NULL-terminated "k=v" list. */
+json_t *cli_json_labels(char *const *labels);
+/* VALUE as a JSON string, or NULL when it is not valid UTF-8. */
+json_t *cli_json_bytes_string(const uint8_t *p, size_t n);
+/* Standard base64 of P as a JSON string. */
+json_t *cli_json_base64(const uint8_t *p, size_t n);
+
+/* ---- input (input.c) ---- */
+
+/* Parses a u32 in [MIN, UINT32_MAX] for option OPT: 0 or exit 2. */
+int cli_parse_u32(struct cli *cli, const char *opt, const char *s, uint32_t min, uint32_t *ret);
+/* WHEN: an RFC 3339 time or a duration from now; 0 or exit 2. */
+int cli_parse_when(struct cli *cli, const char *opt, const char *s, int64_t *ret);
+/* Checks REF ("[OWNER:]NAME") before anything is sent: 0 with *ret_owner
+ * (the caller's uid when REF names no owner) and *ret_name (inside REF),
+ * or exit 2 with a message saying what is wrong. */
+int cli_parse_ref(struct cli *cli, const char *ref, uid_t *ret_owner, const char **ret_name);
+/* RFC 3339 to unix seconds: 0 or -EINVAL. */
+int cli_parse_rfc3339(const char *s, int64_t *ret);
+/*
+ * The value for put: all of FILE (if not NULL; "-" is stdin), else a
+ * no-echo prompt asked twice when stdin is a tty, else all of stdin.
+ * *ret holds *ret_len bytes (never grown with realloc; any room after them
+ * was never written); the caller releases it with freezero(*ret, *ret_len).
+ * 0 or an exit code.
+ */
+int cli_read_value(struct cli *cli, const char *file, const char *name, uint8_t **ret,
+                   size_t *ret_len);
+
+#endif

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/* cred: global options and dispatch. */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/cli/cli.h"
+
+const struct cli_command cli_commands[] = {
+        {"status", cmd_status, ""},
+        {"put", cmd_put,
+         "REF [--type T] [--label K=V]... [--expires WHEN] [--max-versions N] [--cas N] "
+         "[--from-file F]"},
+        {"get", cmd_get, "REF [--version N]"},
+        {"info", cmd_info, "REF"},
+        {"ls", cmd_ls, "[[OWNER:]PREFIX] [--deleted] [--all-users]"},
+        {"rm", cmd_rm, "REF"},
+        {NULL, NULL, NULL},
+};
+
+const struct cli_command *
+cli_command_find(const char *name)
+{
+	const struct cli_command *c;
+
+	for (c = cli_commands; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+void
+cli_command_usage(const struct cli_command *c, bool to_stderr)
+{
+	fprintf(to_stderr ? stderr : stdout, "Usage: cred [-s SOCK] [--json] %s%s%s\n", c->name,
+	        *c->usage != '\0' ? " " : "", c->usage);
+}
+
+static void
+usage(FILE *f)
+{
+	const struct cli_command *c;
+
+	fprintf(f, "Usage: cred [-s SOCK] [--json] COMMAND [ARGS]\n"
+	           "       cred --help | --version\n\n"
+	           "Commands:\n");
+	for (c = cli_commands; c->name != NULL; c++)
+		fprintf(f, "  %s%s%s\n", c->name, *c->usage != '\0' ? " " : "", c->usage);
+	fprintf(f, "\nREF is [OWNER:]NAME. The value for put comes from stdin, --from-file\n"
+	           "or a no-echo prompt, never from the command line. See cred(1).\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"socket", required_argument, NULL, 's'},
+	        {"json", no_argument, NULL, 'j'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct cli cli = {.cmd = NULL};
+	const struct cli_command *cmd;
+	int c, ret;
+
+	cli_json_init();
+	opterr = 0;
+	/* '+': global options end at the command's name. */
+	while ((c = getopt_long(argc, argv, "+:s:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': cli.sock = optarg; break;
+		case 'j': cli.json = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("cred %s\n", CREDAGENT_VERSION); return 0;
+		default: return cli_option_error(&cli, c, argv);
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = cli_command_find(argv[optind]);
+	if (cmd == NULL)
+		return cli_usage_error(&cli, "unknown command '%s' (see cred --help)",
+		                       argv[optind]);
+	cli.cmd = cmd->name;
+	argc -= optind;
+	argv += optind;
+	optind = 0; /* the command parses its own options afresh */
+	ret = cmd->run(&cli, argc, argv);
+	cred_close(cli.conn);
+	if (fflush(stdout) != 0 && ret == 0)
+		ret = cli_error(&cli, CRED_E_FAILED, NULL, "writing output failed");
+	return ret;
+}

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/* Framed blocking I/O: one request out, one reply in, checked. */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <bsd/stdlib.h>
+
+#include "client/lib/libcred-int.h"
+
+void
+libcred_msg_clear(cred_conn *c)
+{
+	c->msg[0] = '\0';
+}
+
+void
+libcred_msg_set(cred_conn *c, struct proto_bytes m)
+{
+	size_t n = m.len < sizeof(c->msg) - 1 ? m.len : sizeof(c->msg) - 1;
+
+	if (n > 0)
+		memcpy(c->msg, m.ptr, n);
+	c->msg[n] = '\0';
+}
+
+void
+libcred_msg_printf(cred_conn *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
+	va_end(ap);
+}
+
+char *
+libcred_strdup_span(struct proto_bytes b)
+{
+	char *s = malloc(b.len + 1);
+
+	if (s == NULL)
+		return NULL;
+	if (b.len > 0)
+		memcpy(s, b.ptr, b.len);
+	s[b.len] = '\0';
+	return s;
+}
+
+void
+libcred_reply_free(struct libcred_reply *r)
+{
+	if (r->buf != NULL)
+		freezero(r->buf, r->len);
+	r->buf = NULL;
+	r->len = 0;
+}
+
+/* 0, or -errno (-EPIPE when the agent has gone). */
+static int
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	ssize_t k;
+
+	while (n > 0) {
+		/* MSG_NOSIGNAL: a library must not die of SIGPIPE. */
+		k = send(fd, p, n, MSG_NOSIGNAL);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* N bytes, or -errno; *ret_got says how many came before an EOF (-EPIPE). */
+static int
+read_all(int fd, uint8_t *p, size_t n, size_t *ret_got)
+{
+	size_t got = 0;
+	ssize_t k;
+
+	while (got < n) {
+		k = read(fd, p + got, n - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			*ret_got = got;
+			return k < 0 ? -errno : -EPIPE;
+		}
+		got += (size_t)k;
+	}
+	*ret_got = got;
+	return 0;
+}
+
+/* A failed stream is not reused: a later reply could be misread. */
+static int
+broken(cred_conn *c, int err, const char *why)
+{
+	c->broken = true;
+	libcred_msg_printf(c, "%s", why);
+	return err;
+}
+
+static uint32_t
+reply_cap(const cred_conn *c)
+{
+	return c->frame_max > LIBCRED_REPLY_MAX ? c->frame_max : LIBCRED_REPLY_MAX;
+}
+
+/* Reads one whole reply frame into an exactly sized buffer. */
+static int
+read_reply(cred_conn *c, struct libcred_reply *ret)
+{
+	uint8_t lenbuf[PROTO_LEN_SIZE];
+	uint32_t len;
+	size_t got;
+	uint8_t *buf;
+	int r;
+
+	r = read_all(c->fd, lenbuf, sizeof(lenbuf), &got);
+	if (r < 0)
+		return broken(c, got == 0 && r == -EPIPE ? -CRED_E_FAILED : -CRED_E_PROTOCOL,
+		              got == 0 ? "the agent closed the connection" : "truncated reply");
+	len = buf_load_u32(lenbuf);
+	if (len > reply_cap(c) || len < PROTO_REPLY_HDR - PROTO_LEN_SIZE)
+		return broken(c, -CRED_E_PROTOCOL, "reply frame of impossible size");
+	buf = malloc((size_t)len + PROTO_LEN_SIZE);
+	if (buf == NULL)
+		return broken(c, -CRED_E_NOMEM, "out of memory");
+	memcpy(buf, lenbuf, sizeof(lenbuf));
+	ret->buf = buf;
+	ret->len = (size_t)len + PROTO_LEN_SIZE;
+	r = read_all(c->fd, buf + PROTO_LEN_SIZE, len, &got);
+	if (r < 0) {
+		libcred_reply_free(ret);
+		return broken(c, -CRED_E_PROTOCOL, "truncated reply");
+	}
+	r = proto_frame_parse(buf, ret->len, reply_cap(c), true, &ret->frame);
+	if (r < 0 || (size_t)r != ret->len) {
+		libcred_reply_free(ret);
+		return broken(c, -CRED_E_PROTOCOL, "malformed reply frame");
+	}
+	return 0;
+}
+
+/* Encodes into an exactly sized buffer, sends it and zeroes it. */
+static int
+send_request(cred_conn *c, uint32_t reqid, libcred_encode_fn enc, const void *msg, size_t value_len)
+{
+	struct buf_writer w;
+	uint8_t *buf;
+	size_t n, overhead;
+	int r;
+
+	buf_writer_init(&w, NULL, 0);
+	if (enc(&w, reqid, msg) < 0 || buf_writer_error(&w) < 0)
+		return -CRED_E_USAGE;
+	n = w.len;
+	if (n - PROTO_LEN_SIZE > c->frame_max) {
+		overhead = n - PROTO_LEN_SIZE - value_len;
+		if (value_len == 0) {
+			libcred_msg_printf(c, "request too large");
+		} else {
+			libcred_msg_printf(
+			        c, "value too large (%zu bytes; the agent accepts at most %zu)",
+			        value_len, overhead < c->frame_max ? c->frame_max - overhead : 0);
+		}
+		return -CRED_E_USAGE;
+	}
+	buf = malloc(n);
+	if (buf == NULL)
+		return -CRED_E_NOMEM;
+	buf_writer_init(&w, buf, n);
+	r = enc(&w, reqid, msg);
+	if (r < 0 || buf_writer_error(&w) < 0 || w.len != n) {
+		r = -CRED_E_FAILED;
+		goto out;
+	}
+	r = write_all(c->fd, buf, n);
+	if (r < 0)
+		r = broken(c, r == -ENOMEM ? -CRED_E_NOMEM : -CRED_E_FAILED, "connection lost");
+out:
+	freezero(buf, n);
+	return r;
+}
+
+int
+libcred_call(cred_conn *c, uint8_t type, libcred_encode_fn enc, const void *msg, size_t value_len,
+             struct libcred_reply *ret)
+{
+	struct proto_simple_reply sr;
+	uint32_t reqid;
+	int r;
+
+	*ret = (struct libcred_reply){0};
+	if (c->broken) {
+		libcred_msg_printf(c, "connection lost");
+		return -CRED_E_FAILED;
+	}
+	reqid = c->next_id++;
+	r = send_request(c, reqid, enc, msg, value_len);
+	if (r < 0)
+		return r;
+	r = read_reply(c, ret);
+	if (r < 0)
+		return r;
+	if (ret->frame.reqid != reqid || ret->frame.type != (type | PROTO_REPLY_BIT)) {
+		libcred_reply_free(ret);
+		return broken(c, -CRED_E_PROTOCOL, "reply does not match the request");
+	}
+	if (ret->frame.status == PROTO_OK)
+		return 0;
+	r = libcred_status_error(ret->frame.status);
+	if (proto_decode_simple_reply(ret->frame.body, &sr) < 0)
+		r = -CRED_E_PROTOCOL;
+	else
+		libcred_msg_set(c, sr.message);
+	libcred_reply_free(ret);
+	return r;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CREDAGENT_LIBCRED_INT_H
+#define CREDAGENT_LIBCRED_INT_H
+
+/*
+ * Internals of libcred, shared by its .c files and the unit tests. Hidden
+ * from the shared library: the declarations below have hidden visibility
+ * and the version script (libcred.map) exports only cred_*. Internal
+ * functions are named libcred_* so that no glob in the map can catch them.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proto/proto.h"
+#include "cred.h"
+
+#pragma GCC visibility push(hidden)
+
+#define LIBCRED_WUR __attribute__((warn_unused_result))
+
+/* Replies longer than this are refused before anything is allocated,
+ * unless the agent announced a larger frame limit (clamped to
+ * LIBCRED_FRAME_CLAMP). */
+#define LIBCRED_REPLY_MAX   (16u << 20)
+#define LIBCRED_FRAME_CLAMP (1u << 30)
+
+/* The system socket tried when no user socket exists. */
+#define LIBCRED_SYSTEM_SOCK "/run/credagent/sock"
+
+struct cred_conn {
+	int fd;
+	bool broken;        /* I/O or framing failed: the stream is unusable */
+	uint32_t next_id;   /* request ids increase per connection */
+	uint32_t frame_max; /* the agent's limit, from HELLO */
+	uint32_t mode;      /* enum proto_mode, from HELLO */
+	char *path;
+	char msg[PROTO_MESSAGE_MAX + 1];
+};
+
+/* A whole reply frame: FRAME borrows BUF (LEN bytes, exactly allocated).
+ * Released with libcred_reply_free(), which zeroes BUF. */
+struct libcred_reply {
+	uint8_t *buf;
+	size_t len;
+	struct proto_frame frame;
+};
+void libcred_reply_free(struct libcred_reply *r);
+
+/* Writes one request frame for REQID into W (counting or filling). */
+typedef int (*libcred_encode_fn)(struct buf_writer *w, uint32_t reqid, const void *msg);
+
+/*
+ * One round trip: encodes MSG with ENC into an exactly sized buffer
+ * (zeroed after sending), sends it, reads the reply and checks its id and
+ * type. VALUE_LEN is the size of a secret value in the request (0: none),
+ * used only for the too-large message. Returns 0 with *ret filled when the
+ * status is OK (the caller decodes the body and frees *ret); otherwise the
+ * negated cred error, with the reply's MESSAGE kept in c->msg and nothing
+ * to free.
+ */
+int libcred_call(cred_conn *c, uint8_t type, libcred_encode_fn enc, const void *msg,
+                 size_t value_len, struct libcred_reply *ret) LIBCRED_WUR;
+
+/* Clears the connection's message; every public call starts with it. */
+void libcred_msg_clear(cred_conn *c);
+/* Sets the message from a reply's MESSAGE span (truncated if needed). */
+void libcred_msg_set(cred_conn *c, struct proto_bytes m);
+/* Sets the message from a format, for errors found in the library. */
+void libcred_msg_printf(cred_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Wraps FD, an already connected stream socket, into a connection: checks
+ * the peer's SO_PEERCRED uid (the caller's or root, else -CRED_E_DENIED)
+ * and does HELLO. FD is owned by the connection from then on, closed on
+ * failure too. PATH is what cred_socket_path() will report (may be NULL).
+ * Used by cred_connect() and by the unit tests with a socketpair.
+ */
+int libcred_connect_fd(int fd, const char *path, cred_conn **ret) LIBCRED_WUR;
+
+/* Maps a wire status to a negated cred error (0 for OK). */
+int libcred_status_error(uint16_t status);
+
+/* Parses "[OWNER:]NAME" into *ret, borrowing NAME from REF: 0 or
+ * -CRED_E_USAGE (-CRED_E_FAILED / -CRED_E_NOMEM if the user database
+ * lookup fails). */
+int libcred_ref_parse(const char *ref, struct proto_ref *ret) LIBCRED_WUR;
+/* OWNER (LEN bytes, not NUL-terminated): a decimal uid or a user name. */
+int libcred_owner_parse(const char *s, size_t len, uid_t *ret) LIBCRED_WUR;
+
+/* A NUL-terminated copy of a span, or NULL on allocation failure. */
+char *libcred_strdup_span(struct proto_bytes b);
+
+#pragma GCC visibility pop
+
+#endif

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/* INFO and LIST: secrets' metadata, never values. */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bsd/stdlib.h>
+
+#include "client/lib/libcred-int.h"
+
+/* A LIST that never ends is the agent's bug; stop before memory runs out. */
+#define LIST_PAGES_MAX 100000u
+
+static int
+encode_info(struct buf_writer *w, uint32_t reqid, const void *msg)
+{
+	return proto_encode_named(w, PROTO_MSG_INFO, reqid, msg);
+}
+
+static int
+encode_list(struct buf_writer *w, uint32_t reqid, const void *msg)
+{
+	return proto_encode_list(w, reqid, msg);
+}
+
+static int
+time_in(uint64_t t, int64_t *ret)
+{
+	if (t > INT64_MAX)
+		return -CRED_E_PROTOCOL;
+	*ret = (int64_t)t;
+	return 0;
+}
+
+static int
+labels_copy(const struct proto_list_span *span, char ***ret)
+{
+	struct proto_iter it;
+	struct proto_bytes b;
+	char **v;
+	size_t i = 0;
+
+	v = calloc((size_t)span->count + 1, sizeof(*v));
+	if (v == NULL)
+		return -CRED_E_NOMEM;
+	*ret = v;
+	proto_iter_init(&it, span);
+	while (i < span->count && proto_iter_next(&it, &b) == 1) {
+		v[i] = libcred_strdup_span(b);
+		if (v[i] == NULL)
+			return -CRED_E_NOMEM;
+		i++;
+	}
+	return 0;
+}
+
+static int
+versions_copy(const struct proto_list_span *span, struct cred_info *info)
+{
+	struct proto_version_info pv;
+	struct proto_iter it;
+	struct proto_bytes b;
+	size_t i = 0;
+	int r;
+
+	if (span->count == 0)
+		return 0;
+	info->versions = calloc(span->count, sizeof(*info->versions));
+	if (info->versions == NULL)
+		return -CRED_E_NOMEM;
+	proto_iter_init(&it, span);
+	while (i < span->count && proto_iter_next(&it, &b) == 1) {
+		if (proto_decode_version_info(b, &pv) < 0)
+			return -CRED_E_PROTOCOL;
+		info->versions[i].version = pv.version;
+		info->versions[i].created_by = (uid_t)pv.created_by;
+		r = time_in(pv.created, &info->versions[i].created);
+		if (r < 0)
+			return r;
+		info->n_versions = ++i;
+	}
+	return 0;
+}
+
+/* A struct cred_info from decoded metadata (versions if with_versions). */
+static int
+info_new(const struct proto_meta *m, bool with_versions, struct cred_info **ret)
+{
+	struct cred_info *info;
+	int r = -CRED_E_NOMEM;
+
+	if (m->state > PROTO_STATE_MAX)
+		return -CRED_E_PROTOCOL;
+	info = calloc(1, sizeof(*info));
+	if (info == NULL)
+		return -CRED_E_NOMEM;
+	info->name = libcred_strdup_span(m->name);
+	info->type = libcred_strdup_span(m->type);
+	if (info->name == NULL || info->type == NULL)
+		goto fail;
+	info->owner = (uid_t)m->owner;
+	info->version = m->version;
+	info->state = (int)m->state;
+	info->max_versions = m->max_versions;
+	if ((r = time_in(m->created, &info->created)) < 0 ||
+	    (r = time_in(m->updated, &info->updated)) < 0 ||
+	    (r = time_in(m->has_expires ? m->expires : 0, &info->expires)) < 0 ||
+	    (r = time_in(m->has_deleted ? m->deleted : 0, &info->deleted)) < 0)
+		goto fail;
+	r = labels_copy(&m->labels, &info->labels);
+	if (r < 0)
+		goto fail;
+	if (with_versions && (r = versions_copy(&m->versions, info)) < 0)
+		goto fail;
+	*ret = info;
+	return 0;
+fail:
+	cred_info_free(info);
+	return r;
+}
+
+int
+cred_info(cred_conn *c, const char *ref, struct cred_info **ret)
+{
+	struct proto_named m = {0};
+	struct proto_meta pm;
+	struct libcred_reply rep;
+	int r;
+
+	if (c == NULL || ret == NULL)
+		return -CRED_E_USAGE;
+	libcred_msg_clear(c);
+	r = libcred_ref_parse(ref, &m.ref);
+	if (r < 0)
+		return r;
+	r = libcred_call(c, PROTO_MSG_INFO, encode_info, &m, 0, &rep);
+	if (r < 0)
+		return r;
+	if (proto_decode_info_reply(rep.frame.body, &pm) < 0) {
+		r = -CRED_E_PROTOCOL;
+	} else {
+		libcred_msg_set(c, pm.message);
+		r = info_new(&pm, true, ret);
+	}
+	libcred_reply_free(&rep);
+	return r;
+}
+
+void
+cred_info_free(struct cred_info *i)
+{
+	size_t k;
+
+	if (i == NULL)
+		return;
+	free(i->name);
+	free(i->type);
+	if (i->labels != NULL)
+		for (k = 0; i->labels[k] != NULL; k++)
+			free(i->labels[k]);
+	free(i->labels);
+	free(i->versions);
+	free(i);
+}
+
+static int
+list_add(struct cred_list *l, size_t *cap, struct cred_info *info)
+{
+	struct cred_info **items;
+	size_t ncap;
+
+	if (l->n == *cap) {
+		ncap = *cap == 0 ? 16 : *cap * 2;
+		/* Metadata only, never a value: growing it with realloc is fine. */
+		items = reallocarray(l->items, ncap, sizeof(*items));
+		if (items == NULL)
+			return -CRED_E_NOMEM;
+		l->items = items;
+		*cap = ncap;
+	}
+	l->items[l->n++] = info;
+	return 0;
+}
+
+/* Adds one page's entries to L and copies its next cursor (len 0: done). */
+static int
+list_page(const struct proto_list_reply *lr, struct cred_list *l, size_t *cap, uint8_t *cursor,
+          size_t *cursor_len)
+{
+	struct proto_iter it;
+	struct proto_bytes b;
+	struct proto_meta pm;
+	struct cred_info *info;
+	uint32_t i;
+	int r;
+
+	proto_iter_init(&it, &lr->entries);
+	for (i = 0; i < lr->entries.count && proto_iter_next(&it, &b) == 1; i++) {
+		if (proto_decode_meta_entry(b, &pm) < 0)
+			return -CRED_E_PROTOCOL;
+		r = info_new(&pm, false, &info);
+		if (r < 0)
+			return r;
+		r = list_add(l, cap, info);
+		if (r < 0) {
+			cred_info_free(info);
+			return r;
+		}
+	}
+	if (lr->cursor.len > PROTO_CURSOR_MAX)
+		return -CRED_E_PROTOCOL;
+	/* The same cursor twice would loop forever. */
+	if (lr->cursor.len > 0 && lr->cursor.len == *cursor_len &&
+	    memcmp(lr->cursor.ptr, cursor, *cursor_len) == 0)
+		return -CRED_E_PROTOCOL;
+	if (lr->cursor.len > 0)
+		memcpy(cursor, lr->cursor.ptr, lr->cursor.len);
+	*cursor_len = lr->cursor.len;
+	return 0;
+}
+
+static int
+list_request(const char *owner, const char *prefix, unsigned flags, struct proto_list *m)
+{
+	uid_t uid;
+	int r;
+
+	if ((flags & ~(unsigned)(CRED_LIST_DELETED | CRED_LIST_ALL_USERS)) != 0)
+		return -CRED_E_USAGE;
+	if (owner != NULL) {
+		r = cred_owner_parse(owner, &uid);
+		if (r < 0)
+			return r;
+		m->has_owner = true;
+		m->owner = (uint32_t)uid;
+	}
+	if (prefix == NULL)
+		prefix = "";
+	if (!proto_prefix_valid(prefix, strlen(prefix)))
+		return -CRED_E_USAGE;
+	m->prefix = (struct proto_bytes){.ptr = (const uint8_t *)prefix, .len = strlen(prefix)};
+	m->limit = 0;
+	m->flags = ((flags & CRED_LIST_DELETED) ? PROTO_LIST_DELETED : 0) |
+	           ((flags & CRED_LIST_ALL_USERS) ? PROTO_LIST_ALL_USERS : 0);
+	return 0;
+}
+
+int
+cred_list(cred_conn *c, const char *owner, const char *prefix, unsigned flags,
+          struct cred_list **ret)
+{
+	uint8_t cursor[PROTO_CURSOR_MAX];
+	size_t cursor_len = 0, cap = 0, pages = 0;
+	struct proto_list m = {0};
+	struct proto_list_reply lr;
+	struct libcred_reply rep;
+	struct cred_list *l;
+	int r;
+
+	if (c == NULL || ret == NULL)
+		return -CRED_E_USAGE;
+	libcred_msg_clear(c);
+	r = list_request(owner, prefix, flags, &m);
+	if (r < 0)
+		return r;
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return -CRED_E_NOMEM;
+	do {
+		m.cursor = (struct proto_bytes){.ptr = cursor, .len = cursor_len};
+		r = libcred_call(c, PROTO_MSG_LIST, encode_list, &m, 0, &rep);
+		if (r < 0)
+			goto fail;
+		if (proto_decode_list_reply(rep.frame.body, &lr) < 0) {
+			r = -CRED_E_PROTOCOL;
+		} else {
+			libcred_msg_set(c, lr.message);
+			r = list_page(&lr, l, &cap, cursor, &cursor_len);
+		}
+		libcred_reply_free(&rep);
+		if (r == 0 && ++pages > LIST_PAGES_MAX)
+			r = -CRED_E_PROTOCOL;
+		if (r < 0)
+			goto fail;
+	} while (cursor_len > 0);
+	*ret = l;
+	return 0;
+fail:
+	cred_list_free(l);
+	return r;
+}
+
+void
+cred_list_free(struct cred_list *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++)
+		cred_info_free(l->items[i]);
+	free(l->items);
+	free(l);
+}

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CREDAGENT_TESTS_LIBCRED_FAKE_H
+#define CREDAGENT_TESTS_LIBCRED_FAKE_H
+
+/*
+ * A fake agent for tests/unit/test-libcred.c: a thread serving one end of
+ * a socketpair with the proto encoders, from a small fixed script of
+ * secrets. It cannot use cmocka's asserts (they longjmp in the wrong
+ * thread), so it counts failed checks in struct fake's errors, which the
+ * test asserts on after joining the thread.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proto/proto.h"
+
+#define S(s)           ((struct proto_bytes){(const uint8_t *)(s), sizeof(s) - 1})
+#define FAKE_FRAME_MAX 4096u
+#define SECRET         "s3cr\0et\n"
+
+static bool
+span_eq(struct proto_bytes b, const char *s)
+{
+	return b.len == strlen(s) && memcmp(b.ptr, s, b.len) == 0;
+}
+
+struct fake {
+	int fd;
+	int errors;   /* checks that failed in the thread */
+	int requests; /* frames received after HELLO */
+	uint32_t last_id;
+	bool bad_id; /* answer the next request with a wrong id */
+	uint8_t put_value[64];
+	size_t put_len;
+	uint32_t put_labels;
+	bool put_cas;
+};
+
+#define FAKE_CHECK(f, cond)                                                                        \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fake agent: check failed at line %d: %s\n", __LINE__,     \
+			        #cond);                                                            \
+			(f)->errors++;                                                             \
+		}                                                                                  \
+	} while (0)
+
+static bool
+read_n(int fd, uint8_t *p, size_t n)
+{
+	ssize_t k;
+
+	while (n > 0) {
+		k = read(fd, p, n);
+		if (k <= 0)
+			return false;
+		p += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+static void
+fake_meta(struct proto_meta *m, const char *name, struct proto_list_span labels)
+{
+	*m = (struct proto_meta){
+	        .owner = 1000,
+	        .name = {(const uint8_t *)name, strlen(name)},
+	        .version = 2,
+	        .type = S("generic"),
+	        .state = PROTO_STATE_ACTIVE,
+	        .max_versions = 10,
+	        .has_expires = true,
+	        .expires = 1800000000,
+	        .created = 1700000000,
+	        .updated = 1700000100,
+	        .labels = labels,
+	};
+}
+
+static int
+fake_list(struct buf_writer *w, uint32_t id, struct proto_bytes body)
+{
+	static const char *const page1[] = {"app/a", "app/b"};
+	struct proto_list m;
+	struct proto_meta pm;
+	size_t start, i;
+
+	if (proto_decode_list(body, &m) < 0 || !span_eq(m.prefix, "app/"))
+		return proto_encode_simple_reply(w, PROTO_MSG_LIST, id, PROTO_BAD_REQUEST, NULL, 0);
+	start = proto_reply_begin(w, PROTO_MSG_LIST, id, PROTO_OK);
+	if (m.cursor.len == 0) {
+		for (i = 0; i < 2; i++) {
+			fake_meta(&pm, page1[i], (struct proto_list_span){0});
+			proto_put_meta_entry(w, &pm);
+		}
+		proto_put_bytes(w, PROTO_TAG_NEXT_CURSOR, "p2", 2);
+	} else {
+		fake_meta(&pm, "app/c", (struct proto_list_span){0});
+		pm.state = PROTO_STATE_DELETED;
+		pm.has_deleted = true;
+		pm.deleted = 1700000200;
+		proto_put_meta_entry(w, &pm);
+	}
+	return proto_frame_end(w, start);
+}
+
+static int
+fake_info(struct buf_writer *w, uint32_t id, struct proto_bytes body)
+{
+	uint8_t lab[128], ver[128];
+	struct buf_writer lw, vw;
+	struct proto_named m;
+	struct proto_meta pm;
+	size_t g;
+	uint32_t v;
+
+	if (proto_decode_named(body, &m) < 0)
+		return proto_encode_simple_reply(w, PROTO_MSG_INFO, id, PROTO_BAD_REQUEST, NULL, 0);
+	buf_writer_init(&lw, lab, sizeof(lab));
+	proto_put_string(&lw, PROTO_TAG_LABEL, "env=prod", 8);
+	proto_put_string(&lw, PROTO_TAG_LABEL, "team=core", 9);
+	buf_writer_init(&vw, ver, sizeof(ver));
+	for (v = 2; v >= 1; v--) {
+		g = proto_group_begin(&vw, PROTO_TAG_VERSIONS);
+		proto_put_u32(&vw, PROTO_TAG_VERSION, v);
+		proto_put_u64(&vw, PROTO_TAG_CREATED, 1700000000 + v);
+		proto_put_u32(&vw, PROTO_TAG_CREATED_BY, 1000 + v);
+		proto_group_end(&vw, g);
+	}
+	fake_meta(&pm, "app/token", (struct proto_list_span){{lab, lw.len}, 2});
+	pm.versions = (struct proto_list_span){{ver, vw.len}, 2};
+	return proto_encode_info_reply(w, id, &pm);
+}
+
+static int
+fake_put(struct fake *f, struct buf_writer *w, uint32_t id, struct proto_bytes body)
+{
+	struct proto_put_reply pr = {.version = 3, .message = S("a warning")};
+	struct proto_put m;
+
+	if (proto_decode_put(body, &m) < 0)
+		return proto_encode_simple_reply(w, PROTO_MSG_PUT, id, PROTO_BAD_REQUEST, NULL, 0);
+	FAKE_CHECK(f, span_eq(m.ref.name, "app/new"));
+	FAKE_CHECK(f, m.ref.has_owner && m.ref.owner == 0);
+	FAKE_CHECK(f, span_eq(m.type, "password"));
+	FAKE_CHECK(f, m.has_expires && m.expires == 1800000000);
+	FAKE_CHECK(f, m.has_max_versions && m.max_versions == 5);
+	f->put_cas = m.has_cas && m.cas == 0;
+	f->put_labels = m.labels.count;
+	f->put_len = m.value.len < sizeof(f->put_value) ? m.value.len : sizeof(f->put_value);
+	memcpy(f->put_value, m.value.ptr, f->put_len);
+	return proto_encode_put_reply(w, id, &pr);
+}
+
+static int
+fake_get(struct buf_writer *w, uint32_t id, struct proto_bytes body)
+{
+	static const char msg[] = "no such secret";
+	struct proto_get_reply gr = {.version = 2, .type = S("generic"), .value = S(SECRET)};
+	struct proto_get m;
+
+	if (proto_decode_get(body, &m) < 0)
+		return proto_encode_simple_reply(w, PROTO_MSG_GET, id, PROTO_BAD_REQUEST, NULL, 0);
+	if (!span_eq(m.ref.name, "app/token") || m.ref.has_owner)
+		return proto_encode_simple_reply(w, PROTO_MSG_GET, id, PROTO_NOT_FOUND, msg,
+		                                 sizeof(msg) - 1);
+	gr.version = m.has_version ? m.version : 2;
+	return proto_encode_get_reply(w, id, &gr);
+}
+
+static int
+fake_answer(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
+{
+	struct proto_hello_reply hr = {.version = PROTO_VERSION,
+	                               .agent_version = S("fake 1"),
+	                               .frame_max = FAKE_FRAME_MAX};
+	struct proto_status_reply sr = {.agent_version = S("fake 1"),
+	                                .mode = PROTO_MODE_SYSTEM,
+	                                .locked = 1,
+	                                .uptime = 42,
+	                                .secrets = 7,
+	                                .store_bytes = 4096};
+	struct proto_hello h;
+
+	switch (fr->type) {
+	case PROTO_MSG_HELLO:
+		FAKE_CHECK(f, proto_decode_hello(fr->body, &h) == 0 && h.version == PROTO_VERSION);
+		return proto_encode_hello_reply(w, fr->reqid, &hr);
+	case PROTO_MSG_STATUS: return proto_encode_status_reply(w, fr->reqid, &sr);
+	case PROTO_MSG_GET: return fake_get(w, fr->reqid, fr->body);
+	case PROTO_MSG_PUT: return fake_put(f, w, fr->reqid, fr->body);
+	case PROTO_MSG_INFO: return fake_info(w, fr->reqid, fr->body);
+	case PROTO_MSG_LIST: return fake_list(w, fr->reqid, fr->body);
+	case PROTO_MSG_DELETE:
+		return proto_encode_simple_reply(w, PROTO_MSG_DELETE, fr->reqid, PROTO_OK, NULL, 0);
+	default:
+		return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_UNSUPPORTED, NULL,
+		                                 0);
+	}
+}
+
+static void *
+fake_agent(void *arg)
+{
+	static uint8_t in[1u << 16], out[1u << 16];
+	struct fake *f = arg;
+	struct proto_frame fr;
+	struct buf_writer w;
+	uint32_t len;
+
+	for (;;) {
+		if (!read_n(f->fd, in, 4))
+			break; /* the client closed */
+		len = buf_load_u32(in);
+		if (len > FAKE_FRAME_MAX || !read_n(f->fd, in + 4, len)) {
+			f->errors++;
+			break;
+		}
+		if (proto_frame_parse(in, len + 4, FAKE_FRAME_MAX, false, &fr) != (int)len + 4) {
+			f->errors++;
+			break;
+		}
+		/* Request ids must increase. */
+		FAKE_CHECK(f, fr.reqid > f->last_id);
+		f->last_id = fr.reqid;
+		if (fr.type != PROTO_MSG_HELLO)
+			f->requests++;
+		buf_writer_init(&w, out, sizeof(out));
+		if (fake_answer(f, &fr, &w) < 0) {
+			f->errors++;
+			break;
+		}
+		if (f->bad_id)
+			buf_store_u32(out + 5, fr.reqid + 100);
+		if (write(f->fd, out, w.len) != (ssize_t)w.len)
+			break;
+	}
+	close(f->fd);
+	return NULL;
+}
+
+#endif
