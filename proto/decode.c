@@ -3,28 +3,14 @@
 
 #include "proto/fields.h"
 #include "proto/proto.h"
+#include "proto/schema.h"
 
 /*
  * One schema per message body, in the field order of proto.h. Decoders
  * check structure and caps only; whether a name or label is acceptable is
  * the agent's call (proto_name_valid() and friends, answered with USAGE).
+ * The lifecycle messages of issue 3 are in decode-lifecycle.c.
  */
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define SCHEMA(name) {name##_specs, ARRAY_SIZE(name##_specs)}
-
-#define REQ PROTO_F_REQUIRED
-#define U32(t, fl) {.tag = (t), .kind = PROTO_KIND_U32, .flags = (fl), .max = UINT32_MAX}
-#define ENUM(t, fl, m) {.tag = (t), .kind = PROTO_KIND_U32, .flags = (fl), .max = (m)}
-#define BITS(t, fl, m) {.tag = (t), .kind = PROTO_KIND_U32, .flags = (fl) | PROTO_F_BITS, .max = (m)}
-#define U64(t, fl) {.tag = (t), .kind = PROTO_KIND_U64, .flags = (fl)}
-#define STR(t, fl, m) {.tag = (t), .kind = PROTO_KIND_STRING, .flags = (fl), .max = (m)}
-#define BYTES(t, fl, m) {.tag = (t), .kind = PROTO_KIND_BYTES, .flags = (fl), .max = (m)}
-#define NAME STR(PROTO_TAG_NAME, REQ | PROTO_F_NONEMPTY, PROTO_NAME_MAX)
-#define MESSAGE STR(PROTO_TAG_MESSAGE, 0, PROTO_MESSAGE_MAX)
-#define LABELS                                                                          \
-	{.tag = PROTO_TAG_LABEL, .kind = PROTO_KIND_STRING, .flags = PROTO_F_REPEAT,    \
-	 .max = PROTO_LABEL_MAX, .max_count = PROTO_LABELS_MAX}
 
 enum { HELLO_VERSION, HELLO_FEATURES };
 static const struct proto_spec hello_specs[] = {
@@ -71,11 +57,12 @@ static const struct proto_spec put_reply_specs[] = {
 	[PR_MESSAGE] = MESSAGE,
 };
 
-enum { GET_OWNER, GET_NAME, GET_VERSION };
+enum { GET_OWNER, GET_NAME, GET_VERSION, GET_FLAGS };
 static const struct proto_spec get_specs[] = {
 	[GET_OWNER] = U32(PROTO_TAG_OWNER, 0),
 	[GET_NAME] = NAME,
 	[GET_VERSION] = U32(PROTO_TAG_VERSION, 0),
+	[GET_FLAGS] = BITS(PROTO_TAG_FLAGS, 0, PROTO_GET_FLAGS_ALL),
 };
 
 enum { GR_VERSION, GR_TYPE, GR_VALUE, GR_MESSAGE };
@@ -136,13 +123,23 @@ static const struct proto_spec meta_specs[] = {
 };
 static const struct proto_schema meta_entry_schema = {meta_specs, META_ENTRY_N};
 
-enum { LIST_OWNER, LIST_PREFIX, LIST_CURSOR, LIST_LIMIT, LIST_FLAGS };
+enum {
+	LIST_OWNER,
+	LIST_LABEL,
+	LIST_PREFIX,
+	LIST_CURSOR,
+	LIST_LIMIT,
+	LIST_FLAGS,
+	LIST_EXPIRING,
+};
 static const struct proto_spec list_specs[] = {
 	[LIST_OWNER] = U32(PROTO_TAG_OWNER, 0),
+	[LIST_LABEL] = LABELS,
 	[LIST_PREFIX] = STR(PROTO_TAG_PREFIX, 0, PROTO_NAME_MAX + 1),
 	[LIST_CURSOR] = BYTES(PROTO_TAG_CURSOR, 0, PROTO_CURSOR_MAX),
 	[LIST_LIMIT] = ENUM(PROTO_TAG_LIMIT, 0, PROTO_LIST_LIMIT_MAX),
 	[LIST_FLAGS] = BITS(PROTO_TAG_FLAGS, 0, PROTO_LIST_FLAGS_ALL),
+	[LIST_EXPIRING] = U64(PROTO_TAG_EXPIRING, 0),
 };
 
 /* An empty NEXT_CURSOR would read as "no more pages" once decoded, so a
@@ -175,17 +172,6 @@ static const struct proto_schema
 	empty_schema = {NULL, 0};
 
 _Static_assert(ARRAY_SIZE(meta_specs) <= PROTO_SCHEMA_MAX, "meta schema too large");
-
-static struct proto_ref
-ref_from(const struct proto_slot *owner, const struct proto_slot *name)
-{
-	struct proto_ref ref = {0};
-
-	ref.has_owner = owner->present;
-	ref.owner = proto_slot_u32(owner);
-	ref.name = name->val;
-	return ref;
-}
 
 int
 proto_decode_hello(struct proto_bytes body, struct proto_hello *ret)
@@ -252,7 +238,7 @@ proto_decode_put(struct proto_bytes body, struct proto_put *ret)
 	if (proto_fields_parse(body, &put_schema, s) < 0)
 		return -EBADMSG;
 	*ret = (struct proto_put){
-		.ref = ref_from(&s[PUT_OWNER], &s[PUT_NAME]),
+		.ref = proto_slots_ref(&s[PUT_OWNER], &s[PUT_NAME]),
 		.type = s[PUT_TYPE].val,
 		.has_cas = s[PUT_CAS].present,
 		.cas = proto_slot_u32(&s[PUT_CAS]),
@@ -288,9 +274,10 @@ proto_decode_get(struct proto_bytes body, struct proto_get *ret)
 	if (proto_fields_parse(body, &get_schema, s) < 0)
 		return -EBADMSG;
 	*ret = (struct proto_get){
-		.ref = ref_from(&s[GET_OWNER], &s[GET_NAME]),
+		.ref = proto_slots_ref(&s[GET_OWNER], &s[GET_NAME]),
 		.has_version = s[GET_VERSION].present,
 		.version = proto_slot_u32(&s[GET_VERSION]),
+		.flags = proto_slot_u32(&s[GET_FLAGS]),
 	};
 	return 0;
 }
@@ -318,7 +305,7 @@ proto_decode_named(struct proto_bytes body, struct proto_named *ret)
 
 	if (proto_fields_parse(body, &named_schema, s) < 0)
 		return -EBADMSG;
-	ret->ref = ref_from(&s[NAMED_OWNER], &s[NAMED_NAME]);
+	ret->ref = proto_slots_ref(&s[NAMED_OWNER], &s[NAMED_NAME]);
 	return 0;
 }
 
@@ -394,10 +381,13 @@ proto_decode_list(struct proto_bytes body, struct proto_list *ret)
 	*ret = (struct proto_list){
 		.has_owner = s[LIST_OWNER].present,
 		.owner = proto_slot_u32(&s[LIST_OWNER]),
+		.labels = s[LIST_LABEL].span,
 		.prefix = s[LIST_PREFIX].val,
 		.cursor = s[LIST_CURSOR].val,
 		.limit = proto_slot_u32(&s[LIST_LIMIT]),
 		.flags = proto_slot_u32(&s[LIST_FLAGS]),
+		.has_expiring = s[LIST_EXPIRING].present,
+		.expiring = proto_slot_u64(&s[LIST_EXPIRING]),
 	};
 	return 0;
 }

@@ -123,6 +123,8 @@ proto_encode_get(struct buf_writer *w, uint32_t reqid, const struct proto_get *m
 	put_ref(w, &m->ref);
 	if (m->has_version)
 		proto_put_u32(w, PROTO_TAG_VERSION, m->version);
+	if (m->flags != 0)
+		proto_put_u32(w, PROTO_TAG_FLAGS, m->flags);
 	return proto_frame_end(w, start);
 }
 
@@ -143,8 +145,17 @@ proto_encode_named(struct buf_writer *w, uint8_t type, uint32_t reqid, const str
 {
 	size_t start;
 
-	if (type != PROTO_MSG_INFO && type != PROTO_MSG_DELETE)
+	switch (type) {
+	case PROTO_MSG_INFO:
+	case PROTO_MSG_DELETE:
+	case PROTO_MSG_UNDELETE:
+	case PROTO_MSG_DISABLE:
+	case PROTO_MSG_ENABLE:
+	case PROTO_MSG_WATCH:
+		break;
+	default:
 		return -EINVAL;
+	}
 	start = proto_frame_begin(w, type, reqid);
 	put_ref(w, &m->ref);
 	return proto_frame_end(w, start);
@@ -196,12 +207,15 @@ proto_encode_list(struct buf_writer *w, uint32_t reqid, const struct proto_list 
 
 	if (m->has_owner)
 		proto_put_u32(w, PROTO_TAG_OWNER, m->owner);
+	put_span(w, &m->labels);
 	put_opt_string(w, PROTO_TAG_PREFIX, m->prefix);
 	put_opt_bytes(w, PROTO_TAG_CURSOR, m->cursor);
 	if (m->limit != 0)
 		proto_put_u32(w, PROTO_TAG_LIMIT, m->limit);
 	if (m->flags != 0)
 		proto_put_u32(w, PROTO_TAG_FLAGS, m->flags);
+	if (m->has_expiring)
+		proto_put_u64(w, PROTO_TAG_EXPIRING, m->expiring);
 	return proto_frame_end(w, start);
 }
 
@@ -213,6 +227,78 @@ proto_encode_list_reply(struct buf_writer *w, uint32_t reqid, const struct proto
 	put_span(w, &m->entries);
 	put_opt_bytes(w, PROTO_TAG_NEXT_CURSOR, m->cursor);
 	put_opt_string(w, PROTO_TAG_MESSAGE, m->message);
+	return proto_frame_end(w, start);
+}
+
+/* GEN_LENGTH 0 means VALUE is given, and CHARSET 0 is the default, so
+ * both are written only when not 0; VALUE is written by has_value, as an
+ * empty value is a value. */
+int
+proto_encode_rotate(struct buf_writer *w, uint32_t reqid, const struct proto_rotate *m)
+{
+	size_t start = proto_frame_begin(w, PROTO_MSG_ROTATE, reqid);
+
+	put_ref(w, &m->ref);
+	if (m->has_expires)
+		proto_put_u64(w, PROTO_TAG_EXPIRES, m->expires);
+	if (m->has_value)
+		proto_put_bytes(w, PROTO_TAG_VALUE, m->value.ptr, m->value.len);
+	if (m->flags != 0)
+		proto_put_u32(w, PROTO_TAG_FLAGS, m->flags);
+	if (m->gen_length != 0)
+		proto_put_u32(w, PROTO_TAG_GEN_LENGTH, m->gen_length);
+	if (m->charset != 0)
+		proto_put_u32(w, PROTO_TAG_CHARSET, m->charset);
+	return proto_frame_end(w, start);
+}
+
+int
+proto_encode_rotate_reply(struct buf_writer *w, uint32_t reqid, const struct proto_rotate_reply *m)
+{
+	size_t start = proto_reply_begin(w, PROTO_MSG_ROTATE, reqid, PROTO_OK);
+
+	proto_put_u32(w, PROTO_TAG_VERSION, m->version);
+	if (m->has_value)
+		proto_put_bytes(w, PROTO_TAG_VALUE, m->value.ptr, m->value.len);
+	put_opt_string(w, PROTO_TAG_MESSAGE, m->message);
+	return proto_frame_end(w, start);
+}
+
+int
+proto_encode_versioned(struct buf_writer *w, uint8_t type, uint32_t reqid,
+		       const struct proto_versioned *m)
+{
+	size_t start;
+
+	if (type != PROTO_MSG_ROLLBACK && type != PROTO_MSG_PURGE)
+		return -EINVAL;
+	start = proto_frame_begin(w, type, reqid);
+	put_ref(w, &m->ref);
+	if (m->has_version)
+		proto_put_u32(w, PROTO_TAG_VERSION, m->version);
+	return proto_frame_end(w, start);
+}
+
+int
+proto_encode_label(struct buf_writer *w, uint32_t reqid, const struct proto_label *m)
+{
+	size_t start = proto_frame_begin(w, PROTO_MSG_LABEL, reqid);
+
+	put_ref(w, &m->ref);
+	put_span(w, &m->set);
+	put_span(w, &m->remove);
+	return proto_frame_end(w, start);
+}
+
+/* An event is reply-shaped: PROTO_MSG_EVENT already has the reply bit. */
+int
+proto_encode_event(struct buf_writer *w, uint32_t reqid, const struct proto_event_msg *m)
+{
+	size_t start = proto_reply_begin(w, PROTO_MSG_EVENT, reqid, PROTO_OK);
+
+	proto_put_u32(w, PROTO_TAG_VERSION, m->version);
+	proto_put_u32(w, PROTO_TAG_STATE, m->state);
+	proto_put_u32(w, PROTO_TAG_EVENT, m->event);
 	return proto_frame_end(w, start);
 }
 

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <string.h>
+
 #include "proto/proto.h"
 
 /*
@@ -165,4 +168,56 @@ proto_status_exit(uint16_t status)
 	default:
 		return 1;
 	}
+}
+
+static const char *const event_names[] = {
+	[PROTO_EVENT_PUT] = "put",
+	[PROTO_EVENT_ROTATED] = "rotated",
+	[PROTO_EVENT_ROLLED_BACK] = "rolled_back",
+	[PROTO_EVENT_DISABLED] = "disabled",
+	[PROTO_EVENT_ENABLED] = "enabled",
+	[PROTO_EVENT_DELETED] = "deleted",
+	[PROTO_EVENT_UNDELETED] = "undeleted",
+	[PROTO_EVENT_PURGED] = "purged",
+	[PROTO_EVENT_VERSION_PURGED] = "version_purged",
+};
+_Static_assert(sizeof(event_names) / sizeof(event_names[0]) == PROTO_EVENT_MAX + 1,
+	       "a name for every event");
+
+const char *
+proto_event_name(uint32_t event)
+{
+	if (event >= sizeof(event_names) / sizeof(event_names[0]) || event_names[event] == NULL)
+		return "unknown";
+	return event_names[event];
+}
+
+static const char *const charset_names[] = {
+	[PROTO_CHARSET_BASE64URL] = "base64url",
+	[PROTO_CHARSET_HEX] = "hex",
+	[PROTO_CHARSET_ALNUM] = "alnum",
+	[PROTO_CHARSET_PRINTABLE] = "printable",
+};
+_Static_assert(sizeof(charset_names) / sizeof(charset_names[0]) == PROTO_CHARSET_MAX + 1,
+	       "a name for every charset");
+
+const char *
+proto_charset_name(uint32_t charset)
+{
+	if (charset > PROTO_CHARSET_MAX)
+		return NULL;
+	return charset_names[charset];
+}
+
+int
+proto_charset_parse(const char *name)
+{
+	uint32_t i;
+
+	if (name == NULL)
+		return -EINVAL;
+	for (i = 0; i <= PROTO_CHARSET_MAX; i++)
+		if (strcmp(name, charset_names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
 }

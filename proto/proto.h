@@ -59,6 +59,17 @@ enum proto_msg {
 	PROTO_MSG_INFO = 0x05,
 	PROTO_MSG_LIST = 0x06,
 	PROTO_MSG_DELETE = 0x07,
+	PROTO_MSG_ROTATE = 0x08,
+	PROTO_MSG_ROLLBACK = 0x09,
+	PROTO_MSG_UNDELETE = 0x0a,
+	PROTO_MSG_PURGE = 0x0b,
+	PROTO_MSG_DISABLE = 0x0c,
+	PROTO_MSG_ENABLE = 0x0d,
+	PROTO_MSG_LABEL = 0x0e,
+	PROTO_MSG_WATCH = 0x0f,
+	/* Sent by the agent, never requested: a reply-shaped frame (status
+	 * OK) carrying the request id of the WATCH it belongs to. */
+	PROTO_MSG_EVENT = 0xc0,
 };
 #define PROTO_REPLY_BIT 0x80u
 
@@ -123,6 +134,11 @@ enum proto_tag {
 	PROTO_TAG_FLAGS = 43,        /* u32 */
 	PROTO_TAG_ENTRY = 44,        /* group, repeatable */
 	PROTO_TAG_NEXT_CURSOR = 45,  /* bytes */
+	PROTO_TAG_GEN_LENGTH = 46,   /* u32: generate a value of this many characters */
+	PROTO_TAG_CHARSET = 47,      /* u32: enum proto_charset */
+	PROTO_TAG_LABEL_KEY = 48,    /* string: a label key to remove, repeatable */
+	PROTO_TAG_EVENT = 49,        /* u32: enum proto_event */
+	PROTO_TAG_EXPIRING = 50,     /* u64 unix seconds: expiring at or before */
 	PROTO_TAG_MESSAGE = 64,      /* string */
 };
 
@@ -131,6 +147,31 @@ enum proto_state { PROTO_STATE_ACTIVE = 0, PROTO_STATE_DISABLED = 1, PROTO_STATE
 #define PROTO_STATE_MAX 2u
 enum proto_list_flag { PROTO_LIST_DELETED = 1u << 0, PROTO_LIST_ALL_USERS = 1u << 1 };
 #define PROTO_LIST_FLAGS_ALL 3u
+enum proto_get_flag { PROTO_GET_ALLOW_EXPIRED = 1u << 0 };
+#define PROTO_GET_FLAGS_ALL 1u
+enum proto_rotate_flag { PROTO_ROTATE_PRINT = 1u << 0 };
+#define PROTO_ROTATE_FLAGS_ALL 1u
+enum proto_charset {
+	PROTO_CHARSET_BASE64URL = 0,
+	PROTO_CHARSET_HEX = 1,
+	PROTO_CHARSET_ALNUM = 2,
+	PROTO_CHARSET_PRINTABLE = 3,
+};
+#define PROTO_CHARSET_MAX 3u
+#define PROTO_GEN_LENGTH_MAX 4096u
+/* What a WATCH event reports. Numbers are never reused. */
+enum proto_event {
+	PROTO_EVENT_PUT = 1,         /* a new version by put */
+	PROTO_EVENT_ROTATED = 2,
+	PROTO_EVENT_ROLLED_BACK = 3,
+	PROTO_EVENT_DISABLED = 4,
+	PROTO_EVENT_ENABLED = 5,
+	PROTO_EVENT_DELETED = 6,
+	PROTO_EVENT_UNDELETED = 7,
+	PROTO_EVENT_PURGED = 8,      /* the whole secret: the watch ends */
+	PROTO_EVENT_VERSION_PURGED = 9,
+};
+#define PROTO_EVENT_MAX 9u
 
 /* A borrowed span of a frame: valid as long as the frame's bytes are. */
 struct proto_bytes {
@@ -197,6 +238,13 @@ bool proto_type_valid(const void *p, size_t len);
 const char *proto_status_name(uint16_t status);
 /* The cred exit code of DESIGN.md section 8 for a status (1 if unknown). */
 int proto_status_exit(uint16_t status);
+/* "put", "rotated", "rolled_back", "disabled", "enabled", "deleted",
+ * "undeleted", "purged", "version_purged"; "unknown" otherwise. */
+const char *proto_event_name(uint32_t event);
+/* "base64url", "hex", "alnum", "printable"; NULL otherwise. */
+const char *proto_charset_name(uint32_t charset);
+/* The enum for a charset name, or -EINVAL. */
+int proto_charset_parse(const char *name) PROTO_WUR;
 
 /* ---- messages ----
  * Every decoder takes a frame's body and returns 0 with *ret filled
@@ -273,11 +321,12 @@ struct proto_put_reply {
 	struct proto_bytes message;
 };
 
-/* GET: OWNER?, NAME, VERSION?. */
+/* GET: OWNER?, NAME, VERSION?, FLAGS? (enum proto_get_flag). */
 struct proto_get {
 	struct proto_ref ref;
 	bool has_version;
 	uint32_t version;
+	uint32_t flags;
 };
 /* GET reply: VERSION, TYPE, VALUE, MESSAGE?. */
 struct proto_get_reply {
@@ -324,14 +373,18 @@ int proto_decode_version_info(struct proto_bytes group, struct proto_version_inf
 /* Decode one LIST ENTRY group's content (from proto_iter_next). */
 int proto_decode_meta_entry(struct proto_bytes group, struct proto_meta *ret) PROTO_WUR;
 
-/* LIST: OWNER?, PREFIX?, CURSOR?, LIMIT?, FLAGS?. */
+/* LIST: OWNER?, LABEL* (filters: every one must match), PREFIX?, CURSOR?,
+ * LIMIT?, FLAGS?, EXPIRING? (only secrets with an expiry at or before). */
 struct proto_list {
 	bool has_owner;
 	uint32_t owner;
+	struct proto_list_span labels;
 	struct proto_bytes prefix;
 	struct proto_bytes cursor; /* len 0: from the start */
 	uint32_t limit;            /* 0: the agent's default */
 	uint32_t flags;
+	bool has_expiring;
+	uint64_t expiring;
 };
 /* LIST reply: ENTRY* (groups as proto_meta without VERSIONS),
  * NEXT_CURSOR? (absent: no more pages), MESSAGE?. */
@@ -344,6 +397,53 @@ struct proto_list_reply {
 /* Any reply whose status is not OK, and the DELETE reply: MESSAGE?. */
 struct proto_simple_reply {
 	struct proto_bytes message;
+};
+
+/* ROTATE: OWNER?, NAME, EXPIRES?, VALUE?, FLAGS?, GEN_LENGTH?, CHARSET?.
+ * Exactly one of VALUE and GEN_LENGTH (1..PROTO_GEN_LENGTH_MAX); CHARSET
+ * only with GEN_LENGTH (default base64url). */
+struct proto_rotate {
+	struct proto_ref ref;
+	bool has_expires;
+	uint64_t expires;
+	bool has_value;
+	struct proto_bytes value;
+	uint32_t flags;
+	uint32_t gen_length; /* 0: VALUE given */
+	uint32_t charset;
+};
+/* ROTATE reply: VERSION, VALUE? (the generated value, with
+ * PROTO_ROTATE_PRINT only), MESSAGE?. */
+struct proto_rotate_reply {
+	uint32_t version;
+	bool has_value;
+	struct proto_bytes value;
+	struct proto_bytes message;
+};
+
+/* ROLLBACK: OWNER?, NAME, VERSION (the version whose value becomes a new
+ * current version). Reply: as PUT's (the new VERSION). PURGE: OWNER?,
+ * NAME, VERSION? (absent: the whole secret). Both use proto_versioned. */
+struct proto_versioned {
+	struct proto_ref ref;
+	bool has_version;
+	uint32_t version;
+};
+
+/* LABEL: OWNER?, NAME, LABEL* (set or replace), LABEL_KEY* (remove); at
+ * least one of them. */
+struct proto_label {
+	struct proto_ref ref;
+	struct proto_list_span set;
+	struct proto_list_span remove;
+};
+
+/* EVENT (agent to client, reqid of the WATCH): EVENT, VERSION (the
+ * current version after the change; 0 when purged), STATE. */
+struct proto_event_msg {
+	uint32_t event;
+	uint32_t version;
+	uint32_t state;
 };
 
 int proto_decode_hello(struct proto_bytes body, struct proto_hello *ret) PROTO_WUR;
@@ -360,6 +460,17 @@ int proto_decode_list(struct proto_bytes body, struct proto_list *ret) PROTO_WUR
 int proto_decode_list_reply(struct proto_bytes body, struct proto_list_reply *ret) PROTO_WUR;
 int proto_decode_simple_reply(struct proto_bytes body, struct proto_simple_reply *ret) PROTO_WUR;
 
+/* UNDELETE, DISABLE, ENABLE and WATCH bodies are proto_named; their
+ * replies are simple replies (WATCH's at once, then EVENT frames). */
+int proto_decode_rotate(struct proto_bytes body, struct proto_rotate *ret) PROTO_WUR;
+int proto_decode_rotate_reply(struct proto_bytes body, struct proto_rotate_reply *ret) PROTO_WUR;
+/* ROLLBACK requires VERSION; PURGE does not. TYPE says which (any other
+ * TYPE: -EINVAL). */
+int proto_decode_versioned(struct proto_bytes body, uint8_t type,
+			   struct proto_versioned *ret) PROTO_WUR;
+int proto_decode_label(struct proto_bytes body, struct proto_label *ret) PROTO_WUR;
+int proto_decode_event(struct proto_bytes body, struct proto_event_msg *ret) PROTO_WUR;
+
 /* Encoders: labels and versions spans are copied as raw field bytes, so a
  * span built with proto_put_string(w, PROTO_TAG_LABEL, ...) into scratch
  * memory, or one borrowed from a decoded message, both work. */
@@ -371,7 +482,8 @@ int proto_encode_put(struct buf_writer *w, uint32_t reqid, const struct proto_pu
 int proto_encode_put_reply(struct buf_writer *w, uint32_t reqid, const struct proto_put_reply *m) PROTO_WUR;
 int proto_encode_get(struct buf_writer *w, uint32_t reqid, const struct proto_get *m) PROTO_WUR;
 int proto_encode_get_reply(struct buf_writer *w, uint32_t reqid, const struct proto_get_reply *m) PROTO_WUR;
-/* TYPE is PROTO_MSG_INFO or PROTO_MSG_DELETE (-EINVAL otherwise). */
+/* TYPE is PROTO_MSG_INFO, DELETE, UNDELETE, DISABLE, ENABLE or WATCH
+ * (-EINVAL otherwise). */
 int proto_encode_named(struct buf_writer *w, uint8_t type, uint32_t reqid, const struct proto_named *m) PROTO_WUR;
 int proto_encode_info_reply(struct buf_writer *w, uint32_t reqid, const struct proto_meta *m) PROTO_WUR;
 int proto_encode_list(struct buf_writer *w, uint32_t reqid, const struct proto_list *m) PROTO_WUR;
@@ -383,6 +495,14 @@ int proto_encode_list_reply(struct buf_writer *w, uint32_t reqid, const struct p
  * ENTRY group); VERSIONS written only when with_versions. */
 void proto_put_meta_fields(struct buf_writer *w, const struct proto_meta *m, bool with_versions);
 void proto_put_meta_entry(struct buf_writer *w, const struct proto_meta *m);
+int proto_encode_rotate(struct buf_writer *w, uint32_t reqid, const struct proto_rotate *m) PROTO_WUR;
+int proto_encode_rotate_reply(struct buf_writer *w, uint32_t reqid,
+			      const struct proto_rotate_reply *m) PROTO_WUR;
+/* TYPE is PROTO_MSG_ROLLBACK or PROTO_MSG_PURGE (-EINVAL otherwise). */
+int proto_encode_versioned(struct buf_writer *w, uint8_t type, uint32_t reqid,
+			   const struct proto_versioned *m) PROTO_WUR;
+int proto_encode_label(struct buf_writer *w, uint32_t reqid, const struct proto_label *m) PROTO_WUR;
+int proto_encode_event(struct buf_writer *w, uint32_t reqid, const struct proto_event_msg *m) PROTO_WUR;
 /* A reply with STATUS (for errors) and an optional MESSAGE (len 0: none). */
 int proto_encode_simple_reply(struct buf_writer *w, uint8_t type, uint32_t reqid, uint16_t status,
 			      const char *message, size_t message_len) PROTO_WUR;

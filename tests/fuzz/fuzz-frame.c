@@ -2,8 +2,10 @@
 /*
  * libFuzzer target for proto/: frames parsed as requests and as replies
  * (pipelined, one after another), every decoder run over the bytes as a
- * body, every iterator walked, and each decoded message re-encoded and
- * decoded again, the two encodings byte-identical.
+ * body, every iterator walked, the rules that tie fields together checked
+ * on what decodes, and each decoded message re-encoded and decoded again,
+ * the two encodings byte-identical. EVENT frames (type 0xc0, parsed as
+ * replies) have their own decoder.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,6 +39,22 @@ walk_labels(const struct proto_list_span *span)
 	proto_iter_init(&it, span);
 	while (proto_iter_next(&it, &b) == 1) {
 		CHECK(b.len <= PROTO_LABEL_MAX);
+		CHECK(b.len == 0 || memchr(b.ptr, 0, b.len) == NULL);
+		n++;
+	}
+	CHECK(n == span->count && n <= PROTO_LABELS_MAX);
+}
+
+static void
+walk_keys(const struct proto_list_span *span)
+{
+	struct proto_iter it;
+	struct proto_bytes b;
+	uint32_t n = 0;
+
+	proto_iter_init(&it, span);
+	while (proto_iter_next(&it, &b) == 1) {
+		CHECK(b.len <= PROTO_LABEL_KEY_MAX);
 		CHECK(b.len == 0 || memchr(b.ptr, 0, b.len) == NULL);
 		n++;
 	}
@@ -162,6 +180,7 @@ re_get(struct proto_bytes b, struct buf_writer *w)
 
 	if (proto_decode_get(b, &m) < 0)
 		return -1;
+	CHECK((m.flags & ~PROTO_GET_FLAGS_ALL) == 0);
 	CHECK(proto_encode_get(w, 4, &m) == 0);
 	return 0;
 }
@@ -177,26 +196,53 @@ re_get_reply(struct proto_bytes b, struct buf_writer *w)
 	return 0;
 }
 
+/* INFO, DELETE, UNDELETE, DISABLE, ENABLE and WATCH share one body. */
 static int
-re_info(struct proto_bytes b, struct buf_writer *w)
+re_named(struct proto_bytes b, struct buf_writer *w, uint8_t type)
 {
 	struct proto_named m;
 
 	if (proto_decode_named(b, &m) < 0)
 		return -1;
-	CHECK(proto_encode_named(w, PROTO_MSG_INFO, 5, &m) == 0);
+	CHECK(m.ref.name.len >= 1 && m.ref.name.len <= PROTO_NAME_MAX);
+	CHECK(proto_encode_named(w, type, type, &m) == 0);
 	return 0;
+}
+
+static int
+re_info(struct proto_bytes b, struct buf_writer *w)
+{
+	return re_named(b, w, PROTO_MSG_INFO);
 }
 
 static int
 re_delete(struct proto_bytes b, struct buf_writer *w)
 {
-	struct proto_named m;
+	return re_named(b, w, PROTO_MSG_DELETE);
+}
 
-	if (proto_decode_named(b, &m) < 0)
-		return -1;
-	CHECK(proto_encode_named(w, PROTO_MSG_DELETE, 7, &m) == 0);
-	return 0;
+static int
+re_undelete(struct proto_bytes b, struct buf_writer *w)
+{
+	return re_named(b, w, PROTO_MSG_UNDELETE);
+}
+
+static int
+re_disable(struct proto_bytes b, struct buf_writer *w)
+{
+	return re_named(b, w, PROTO_MSG_DISABLE);
+}
+
+static int
+re_enable(struct proto_bytes b, struct buf_writer *w)
+{
+	return re_named(b, w, PROTO_MSG_ENABLE);
+}
+
+static int
+re_watch(struct proto_bytes b, struct buf_writer *w)
+{
+	return re_named(b, w, PROTO_MSG_WATCH);
 }
 
 static int
@@ -220,6 +266,7 @@ re_list(struct proto_bytes b, struct buf_writer *w)
 	if (proto_decode_list(b, &m) < 0)
 		return -1;
 	CHECK(m.limit <= PROTO_LIST_LIMIT_MAX && (m.flags & ~PROTO_LIST_FLAGS_ALL) == 0);
+	walk_labels(&m.labels);
 	CHECK(proto_encode_list(w, 6, &m) == 0);
 	return 0;
 }
@@ -249,19 +296,112 @@ re_simple(struct proto_bytes b, struct buf_writer *w)
 	return 0;
 }
 
+/* The rules that tie ROTATE's fields together hold after decoding. */
+static int
+re_rotate(struct proto_bytes b, struct buf_writer *w)
+{
+	struct proto_rotate m;
+
+	if (proto_decode_rotate(b, &m) < 0)
+		return -1;
+	CHECK(m.ref.name.len >= 1 && m.ref.name.len <= PROTO_NAME_MAX);
+	CHECK(m.has_value == (m.gen_length == 0));
+	CHECK(m.gen_length <= PROTO_GEN_LENGTH_MAX && m.charset <= PROTO_CHARSET_MAX);
+	CHECK(m.charset == 0 || m.gen_length != 0);
+	CHECK(m.has_value || m.value.len == 0);
+	CHECK((m.flags & ~PROTO_ROTATE_FLAGS_ALL) == 0);
+	CHECK(proto_charset_name(m.charset) != NULL);
+	CHECK(proto_encode_rotate(w, 8, &m) == 0);
+	return 0;
+}
+
+static int
+re_rotate_reply(struct proto_bytes b, struct buf_writer *w)
+{
+	struct proto_rotate_reply m;
+
+	if (proto_decode_rotate_reply(b, &m) < 0)
+		return -1;
+	CHECK(!m.has_value || (m.value.len >= 1 && m.value.len <= PROTO_GEN_LENGTH_MAX));
+	CHECK(proto_encode_rotate_reply(w, 8, &m) == 0);
+	return 0;
+}
+
+static int
+re_versioned(struct proto_bytes b, struct buf_writer *w, uint8_t type)
+{
+	struct proto_versioned m;
+
+	if (proto_decode_versioned(b, type, &m) < 0)
+		return -1;
+	CHECK(m.has_version || type == PROTO_MSG_PURGE);
+	CHECK(m.has_version || m.version == 0);
+	CHECK(proto_encode_versioned(w, type, type, &m) == 0);
+	return 0;
+}
+
+static int
+re_rollback(struct proto_bytes b, struct buf_writer *w)
+{
+	return re_versioned(b, w, PROTO_MSG_ROLLBACK);
+}
+
+static int
+re_purge(struct proto_bytes b, struct buf_writer *w)
+{
+	return re_versioned(b, w, PROTO_MSG_PURGE);
+}
+
+static int
+re_label(struct proto_bytes b, struct buf_writer *w)
+{
+	struct proto_label m;
+
+	if (proto_decode_label(b, &m) < 0)
+		return -1;
+	CHECK(m.set.count + m.remove.count >= 1);
+	walk_labels(&m.set);
+	walk_keys(&m.remove);
+	CHECK(proto_encode_label(w, 14, &m) == 0);
+	return 0;
+}
+
+static int
+re_event(struct proto_bytes b, struct buf_writer *w)
+{
+	struct proto_event_msg m;
+
+	if (proto_decode_event(b, &m) < 0)
+		return -1;
+	CHECK(m.event >= 1 && m.event <= PROTO_EVENT_MAX && m.state <= PROTO_STATE_MAX);
+	CHECK(strcmp(proto_event_name(m.event), "unknown") != 0);
+	CHECK(proto_encode_event(w, 18, &m) == 0);
+	return 0;
+}
+
 /* Indexed by message type; [0] and unknown types have none. */
 static const reenc_fn requests[] = {
-	[PROTO_MSG_HELLO] = re_hello,   [PROTO_MSG_STATUS] = re_status,
-	[PROTO_MSG_PUT] = re_put,       [PROTO_MSG_GET] = re_get,
-	[PROTO_MSG_INFO] = re_info,     [PROTO_MSG_LIST] = re_list,
-	[PROTO_MSG_DELETE] = re_delete,
+	[PROTO_MSG_HELLO] = re_hello,	    [PROTO_MSG_STATUS] = re_status,
+	[PROTO_MSG_PUT] = re_put,	    [PROTO_MSG_GET] = re_get,
+	[PROTO_MSG_INFO] = re_info,	    [PROTO_MSG_LIST] = re_list,
+	[PROTO_MSG_DELETE] = re_delete,	    [PROTO_MSG_ROTATE] = re_rotate,
+	[PROTO_MSG_ROLLBACK] = re_rollback, [PROTO_MSG_UNDELETE] = re_undelete,
+	[PROTO_MSG_PURGE] = re_purge,	    [PROTO_MSG_DISABLE] = re_disable,
+	[PROTO_MSG_ENABLE] = re_enable,	    [PROTO_MSG_LABEL] = re_label,
+	[PROTO_MSG_WATCH] = re_watch,
 };
+/* ROLLBACK's reply is PUT's; the other lifecycle replies are simple. */
 static const reenc_fn replies[] = {
-	[PROTO_MSG_HELLO] = re_hello_reply, [PROTO_MSG_STATUS] = re_status_reply,
-	[PROTO_MSG_PUT] = re_put_reply,     [PROTO_MSG_GET] = re_get_reply,
-	[PROTO_MSG_INFO] = re_info_reply,   [PROTO_MSG_LIST] = re_list_reply,
-	[PROTO_MSG_DELETE] = re_simple,
+	[PROTO_MSG_HELLO] = re_hello_reply,   [PROTO_MSG_STATUS] = re_status_reply,
+	[PROTO_MSG_PUT] = re_put_reply,	      [PROTO_MSG_GET] = re_get_reply,
+	[PROTO_MSG_INFO] = re_info_reply,     [PROTO_MSG_LIST] = re_list_reply,
+	[PROTO_MSG_DELETE] = re_simple,	      [PROTO_MSG_ROTATE] = re_rotate_reply,
+	[PROTO_MSG_ROLLBACK] = re_put_reply,  [PROTO_MSG_UNDELETE] = re_simple,
+	[PROTO_MSG_PURGE] = re_simple,	      [PROTO_MSG_DISABLE] = re_simple,
+	[PROTO_MSG_ENABLE] = re_simple,	      [PROTO_MSG_LABEL] = re_simple,
+	[PROTO_MSG_WATCH] = re_simple,
 };
+_Static_assert(sizeof(requests) == sizeof(replies), "one table size");
 #define N_TYPES (sizeof(requests) / sizeof(requests[0]))
 
 /* decode, encode, parse, decode, encode: both encodings equal. */
@@ -295,6 +435,8 @@ frames(const uint8_t *data, size_t size, bool reply)
 		fn = NULL;
 		if (!reply && f.type < N_TYPES)
 			fn = requests[f.type];
+		else if (reply && f.type == PROTO_MSG_EVENT)
+			fn = f.status == PROTO_OK ? re_event : NULL;
 		else if (reply && (f.type & PROTO_REPLY_BIT) != 0 && (f.type & 0x7f) < N_TYPES)
 			fn = f.status == PROTO_OK ? replies[f.type & 0x7f] : re_simple;
 		if (fn != NULL)
@@ -320,5 +462,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		roundtrip(replies[i], body, true);
 	}
 	roundtrip(re_simple, body, true);
+	roundtrip(re_event, body, true);
 	return 0;
 }

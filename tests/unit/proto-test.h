@@ -4,7 +4,8 @@
 
 /*
  * Helpers shared by the tests/unit/test-proto*.c programs: the golden
- * vector loader and field-by-field comparisons of decoded messages.
+ * vector loader and runner, field-by-field comparisons of decoded
+ * messages, and every decoder as int (*)(struct proto_bytes).
  * Include after <cmocka.h>. Tests run from the repository root.
  */
 
@@ -13,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "proto/proto.h"
@@ -157,6 +159,7 @@ cmp_get(const struct proto_get *a, const struct proto_get *b)
 	cmp_ref(&a->ref, &b->ref);
 	assert_int_equal(a->has_version, b->has_version);
 	assert_int_equal(a->version, b->version);
+	assert_int_equal(a->flags, b->flags);
 }
 
 static inline void
@@ -193,10 +196,13 @@ cmp_list(const struct proto_list *a, const struct proto_list *b)
 {
 	assert_int_equal(a->has_owner, b->has_owner);
 	assert_int_equal(a->owner, b->owner);
+	assert_span(&a->labels, &b->labels);
 	assert_bytes(a->prefix, b->prefix);
 	assert_bytes(a->cursor, b->cursor);
 	assert_int_equal(a->limit, b->limit);
 	assert_int_equal(a->flags, b->flags);
+	assert_int_equal(a->has_expiring, b->has_expiring);
+	assert_int_equal(a->expiring, b->expiring);
 }
 
 static inline void
@@ -207,7 +213,156 @@ cmp_list_reply(const struct proto_list_reply *a, const struct proto_list_reply *
 	assert_bytes(a->message, b->message);
 }
 
+static inline void
+cmp_rotate(const struct proto_rotate *a, const struct proto_rotate *b)
+{
+	cmp_ref(&a->ref, &b->ref);
+	assert_int_equal(a->has_expires, b->has_expires);
+	assert_int_equal(a->expires, b->expires);
+	assert_int_equal(a->has_value, b->has_value);
+	assert_bytes(a->value, b->value);
+	assert_int_equal(a->flags, b->flags);
+	assert_int_equal(a->gen_length, b->gen_length);
+	assert_int_equal(a->charset, b->charset);
+}
 
+static inline void
+cmp_rotate_reply(const struct proto_rotate_reply *a, const struct proto_rotate_reply *b)
+{
+	assert_int_equal(a->version, b->version);
+	assert_int_equal(a->has_value, b->has_value);
+	assert_bytes(a->value, b->value);
+	assert_bytes(a->message, b->message);
+}
+
+static inline void
+cmp_versioned(const struct proto_versioned *a, const struct proto_versioned *b)
+{
+	cmp_ref(&a->ref, &b->ref);
+	assert_int_equal(a->has_version, b->has_version);
+	assert_int_equal(a->version, b->version);
+}
+
+static inline void
+cmp_label(const struct proto_label *a, const struct proto_label *b)
+{
+	cmp_ref(&a->ref, &b->ref);
+	assert_span(&a->set, &b->set);
+	assert_span(&a->remove, &b->remove);
+}
+
+static inline void
+cmp_event(const struct proto_event_msg *a, const struct proto_event_msg *b)
+{
+	assert_int_equal(a->event, b->event);
+	assert_int_equal(a->version, b->version);
+	assert_int_equal(a->state, b->state);
+}
+
+/* ---- golden vectors: encode == file, decode(file) == example ---- */
+
+struct golden {
+	const char *name; /* tests/data/NAME.hex */
+	bool reply;
+	uint8_t type;
+	uint32_t reqid;
+	uint16_t status;
+	int (*encode)(struct buf_writer *w);
+	void (*check)(struct proto_bytes body);
+};
+
+#define GOLDEN_REQ(n, t, id, e, c) {n, false, t, id, 0, e, c}
+#define GOLDEN_REP(n, t, id, st, e, c) {n, true, (uint8_t)((t) | PROTO_REPLY_BIT), id, st, e, c}
+
+/* A cmocka test: the state is a const struct golden *. */
+static inline void
+test_golden(void **state)
+{
+	const struct golden *g = *state;
+	static uint8_t file[BUF_MAX], enc[BUF_MAX];
+	struct buf_writer w;
+	size_t n, cap;
+
+	n = load_hex(g->name, file, sizeof(file));
+	/* struct -> bytes */
+	buf_writer_init(&w, enc, sizeof(enc));
+	assert_int_equal(g->encode(&w), 0);
+	assert_int_equal(w.len, n);
+	assert_memory_equal(enc, file, n);
+	/* a counting writer agrees, and every smaller buffer fails */
+	buf_writer_init(&w, NULL, 0);
+	assert_int_equal(g->encode(&w), 0);
+	assert_int_equal(w.len, n);
+	for (cap = 0; cap < n; cap++) {
+		buf_writer_init(&w, enc, cap);
+		assert_int_equal(g->encode(&w), -ENOSPC);
+	}
+	/* bytes -> struct */
+	g->check(frame_body(file, n, g->reply, g->type, g->reqid, g->status));
+}
+
+static inline char *
+slurp(const char *path, size_t *ret_len)
+{
+	FILE *f = fopen(path, "re");
+	char *p;
+	long n;
+
+	if (f == NULL)
+		fail_msg("cannot open %s", path);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	p = malloc((size_t)n + 1);
+	assert_non_null(p);
+	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
+	p[n] = '\0';
+	fclose(f);
+	*ret_len = (size_t)n;
+	return p;
+}
+
+/* docs/PROTOCOL.md quotes every vector of GS verbatim. */
+static inline void
+check_docs_quote(const struct golden *gs, size_t n_gs)
+{
+	char path[256], *doc, *hex;
+	size_t i, n;
+
+	doc = slurp("docs/PROTOCOL.md", &n);
+	for (i = 0; i < n_gs; i++) {
+		snprintf(path, sizeof(path), DATA_DIR "%s.hex", gs[i].name);
+		hex = slurp(path, &n);
+		if (strstr(doc, hex) == NULL)
+			fail_msg("docs/PROTOCOL.md does not quote %s", path);
+		free(hex);
+	}
+	free(doc);
+}
+
+/* Run one test_golden per vector, then DOCS (the quote check), in a group
+ * set up by SETUP. */
+static inline int
+run_goldens(const char *group, const struct golden *gs, size_t n_gs,
+	    void (*docs)(void **state), int (*setup)(void **state))
+{
+	static char names[64][64];
+	struct CMUnitTest tests[65];
+	size_t i;
+
+	assert_true(n_gs <= 64);
+	for (i = 0; i < n_gs; i++) {
+		snprintf(names[i], sizeof(names[i]), "golden %s", gs[i].name);
+		tests[i] = (struct CMUnitTest){
+			.name = names[i],
+			.test_func = test_golden,
+			.initial_state = (void *)(uintptr_t)&gs[i],
+		};
+	}
+	tests[n_gs] = (struct CMUnitTest){.name = "docs quote vectors", .test_func = docs};
+	return _cmocka_run_group_tests(group, tests, n_gs + 1, setup, NULL);
+}
 
 /* ---- every decoder as int (*)(struct proto_bytes) ---- */
 
@@ -311,6 +466,54 @@ d_simple(struct proto_bytes b)
 	struct proto_simple_reply m;
 
 	return proto_decode_simple_reply(b, &m);
+}
+
+static inline int
+d_rotate(struct proto_bytes b)
+{
+	struct proto_rotate m;
+
+	return proto_decode_rotate(b, &m);
+}
+
+static inline int
+d_rotate_reply(struct proto_bytes b)
+{
+	struct proto_rotate_reply m;
+
+	return proto_decode_rotate_reply(b, &m);
+}
+
+static inline int
+d_rollback(struct proto_bytes b)
+{
+	struct proto_versioned m;
+
+	return proto_decode_versioned(b, PROTO_MSG_ROLLBACK, &m);
+}
+
+static inline int
+d_purge(struct proto_bytes b)
+{
+	struct proto_versioned m;
+
+	return proto_decode_versioned(b, PROTO_MSG_PURGE, &m);
+}
+
+static inline int
+d_label(struct proto_bytes b)
+{
+	struct proto_label m;
+
+	return proto_decode_label(b, &m);
+}
+
+static inline int
+d_event(struct proto_bytes b)
+{
+	struct proto_event_msg m;
+
+	return proto_decode_event(b, &m);
 }
 
 #define REJECT(dec, ...) assert_int_equal((dec)(__VA_ARGS__), -EBADMSG)

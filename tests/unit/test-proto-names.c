@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * proto/: the name, label, prefix and type validators, and the status
- * tables (names and cred exit codes).
+ * proto/: the name, label, prefix and type validators, the status
+ * tables (names and cred exit codes), and the event and charset names.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -195,6 +196,50 @@ test_status_tables(void **state)
 	}
 }
 
+static void
+test_event_names(void **state)
+{
+	static const char *const want[] = {
+		"unknown", "put",     "rotated",   "rolled_back", "disabled",
+		"enabled", "deleted", "undeleted", "purged",	  "version_purged",
+	};
+	uint32_t e;
+
+	(void)state;
+	assert_int_equal(sizeof(want) / sizeof(want[0]), PROTO_EVENT_MAX + 1);
+	for (e = 0; e <= PROTO_EVENT_MAX; e++)
+		assert_string_equal(proto_event_name(e), want[e]);
+	assert_string_equal(proto_event_name(PROTO_EVENT_PURGED), "purged");
+	assert_string_equal(proto_event_name(PROTO_EVENT_MAX + 1), "unknown");
+	assert_string_equal(proto_event_name(UINT32_MAX), "unknown");
+}
+
+static void
+test_charset_names(void **state)
+{
+	static const char *const want[] = {"base64url", "hex", "alnum", "printable"};
+	uint32_t c;
+
+	(void)state;
+	assert_int_equal(sizeof(want) / sizeof(want[0]), PROTO_CHARSET_MAX + 1);
+	for (c = 0; c <= PROTO_CHARSET_MAX; c++) {
+		assert_string_equal(proto_charset_name(c), want[c]);
+		assert_int_equal(proto_charset_parse(want[c]), (int)c);
+	}
+	assert_int_equal(proto_charset_parse("alnum"), PROTO_CHARSET_ALNUM);
+	assert_null(proto_charset_name(PROTO_CHARSET_MAX + 1));
+	assert_null(proto_charset_name(UINT32_MAX));
+	/* exact names only */
+	assert_int_equal(proto_charset_parse(NULL), -EINVAL);
+	assert_int_equal(proto_charset_parse(""), -EINVAL);
+	assert_int_equal(proto_charset_parse("HEX"), -EINVAL);
+	assert_int_equal(proto_charset_parse("hex "), -EINVAL);
+	assert_int_equal(proto_charset_parse("base64"), -EINVAL);
+	assert_int_equal(proto_charset_parse("base64url2"), -EINVAL);
+	assert_int_equal(proto_charset_parse("print"), -EINVAL);
+	assert_int_equal(proto_charset_parse("0"), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -204,6 +249,8 @@ main(void)
 		cmocka_unit_test(test_prefix),
 		cmocka_unit_test(test_type),
 		cmocka_unit_test(test_status_tables),
+		cmocka_unit_test(test_event_names),
+		cmocka_unit_test(test_charset_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,7 @@
  * proto/: systematic mutations of every golden frame, one per decoder:
  * truncation at every offset, trailing bytes, unknown tags, duplicated and
  * swapped fields, wrong kinds, removed fields. Targeted rejections are in
- * test-proto-caps.c.
+ * test-proto-caps.c and test-proto-lifecycle-caps.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -39,6 +39,25 @@ static const struct dec decs[] = {
 	{"delete", false, d_named, "\x11"},
 	{"delete-reply", true, d_simple, ""},
 	{"error-not-found", true, d_simple, ""},
+	/* the lifecycle messages: "required" also names fields whose removal
+	 * breaks a rule (VALUE or GEN_LENGTH in ROTATE) */
+	{"rotate", false, d_rotate, "\x11\x20"},
+	{"rotate-generate", false, d_rotate, "\x11\x2e"},
+	{"rotate-reply", true, d_rotate_reply, "\x12"},
+	{"rollback", false, d_rollback, "\x11\x12"},
+	{"rollback-reply", true, d_put_reply, "\x12"},
+	{"purge", false, d_purge, "\x11"},
+	{"purge-version", false, d_purge, "\x11"},
+	{"undelete", false, d_named, "\x11"},
+	{"disable", false, d_named, "\x11"},
+	{"enable", false, d_named, "\x11"},
+	{"label", false, d_label, "\x11"},
+	{"watch", false, d_named, "\x11"},
+	{"watch-reply", true, d_simple, ""},
+	{"event", true, d_event, "\x12\x14\x31"},
+	{"error-too-many-watches", true, d_simple, ""},
+	{"get-allow-expired", false, d_get, "\x11"},
+	{"list-filter", false, d_list, ""},
 };
 #define N_DECS (sizeof(decs) / sizeof(decs[0]))
 
@@ -144,7 +163,7 @@ test_trailing(void **state)
 static void
 test_unknown_tag(void **state)
 {
-	static const uint8_t tags[] = {0, 10, 15, 30, 31, 33, 46, 63, 65, 0x7f, 0x80, 0xff};
+	static const uint8_t tags[] = {0, 10, 15, 30, 31, 33, 46, 51, 63, 65, 0x7f, 0x80, 0xc0, 0xff};
 	uint8_t fld[PROTO_FIELD_HDR] = {0, PROTO_KIND_BYTES, 0, 0, 0, 0};
 	struct proto_bytes b;
 	size_t i, t;
@@ -177,7 +196,7 @@ test_duplicate_and_swap(void **state)
 		nf = split(b, fl, 64);
 		for (j = 0; j < nf; j++) {
 			repeatable = fl[j].tag == PROTO_TAG_LABEL || fl[j].tag == PROTO_TAG_VERSIONS ||
-				     fl[j].tag == PROTO_TAG_ENTRY;
+				     fl[j].tag == PROTO_TAG_ENTRY || fl[j].tag == PROTO_TAG_LABEL_KEY;
 			m = splice(b, fl[j].off, 0, b.ptr + fl[j].off, fl[j].len);
 			assert_int_equal(decs[i].decode(m), repeatable ? 0 : -EBADMSG);
 			if (j + 1 == nf || fl[j].tag == fl[j + 1].tag)

@@ -8,13 +8,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 
 #include <cmocka.h>
 
 #include "proto-test.h"
-
-static uint8_t out[BUF_MAX];
 
 /* ---- the examples of tests/data ---- */
 
@@ -406,18 +403,8 @@ chk_not_found(struct proto_bytes body)
 	assert_bytes(m.message, B("no such secret"));
 }
 
-struct golden {
-	const char *name;
-	bool reply;
-	uint8_t type;
-	uint32_t reqid;
-	uint16_t status;
-	int (*encode)(struct buf_writer *w);
-	void (*check)(struct proto_bytes body);
-};
-
-#define REQ(n, t, id, e, c) {n, false, t, id, 0, e, c}
-#define REP(n, t, id, st, e, c) {n, true, (uint8_t)((t) | PROTO_REPLY_BIT), id, st, e, c}
+#define REQ GOLDEN_REQ
+#define REP GOLDEN_REP
 static const struct golden goldens[] = {
 	REQ("hello", PROTO_MSG_HELLO, 1, enc_hello, chk_hello),
 	REP("hello-reply", PROTO_MSG_HELLO, 1, PROTO_OK, enc_hello_reply, chk_hello_reply),
@@ -438,87 +425,14 @@ static const struct golden goldens[] = {
 #define N_GOLDEN (sizeof(goldens) / sizeof(goldens[0]))
 
 static void
-test_golden(void **state)
-{
-	const struct golden *g = *state;
-	static uint8_t file[BUF_MAX];
-	struct buf_writer w;
-	size_t n, cap;
-
-	n = load_hex(g->name, file, sizeof(file));
-	/* struct -> bytes */
-	buf_writer_init(&w, out, sizeof(out));
-	assert_int_equal(g->encode(&w), 0);
-	assert_int_equal(w.len, n);
-	assert_memory_equal(out, file, n);
-	/* a counting writer agrees, and every smaller buffer fails */
-	buf_writer_init(&w, NULL, 0);
-	assert_int_equal(g->encode(&w), 0);
-	assert_int_equal(w.len, n);
-	for (cap = 0; cap < n; cap++) {
-		buf_writer_init(&w, out, cap);
-		assert_int_equal(g->encode(&w), -ENOSPC);
-	}
-	/* bytes -> struct */
-	g->check(frame_body(file, n, g->reply, g->type, g->reqid, g->status));
-}
-
-/* docs/PROTOCOL.md quotes every vector verbatim. */
-static char *
-slurp(const char *path, size_t *ret_len)
-{
-	FILE *f = fopen(path, "re");
-	char *p;
-	long n;
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	p = malloc((size_t)n + 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	p[n] = '\0';
-	fclose(f);
-	*ret_len = (size_t)n;
-	return p;
-}
-
-static void
 test_docs_quote_vectors(void **state)
 {
-	char path[256], *doc, *hex;
-	size_t i, n;
-
 	(void)state;
-	doc = slurp("docs/PROTOCOL.md", &n);
-	for (i = 0; i < N_GOLDEN; i++) {
-		snprintf(path, sizeof(path), DATA_DIR "%s.hex", goldens[i].name);
-		hex = slurp(path, &n);
-		if (strstr(doc, hex) == NULL)
-			fail_msg("docs/PROTOCOL.md does not quote %s", path);
-		free(hex);
-	}
-	free(doc);
+	check_docs_quote(goldens, N_GOLDEN);
 }
 
 int
 main(void)
 {
-	static char names[N_GOLDEN][64];
-	struct CMUnitTest tests[N_GOLDEN + 1];
-	size_t i;
-
-	for (i = 0; i < N_GOLDEN; i++) {
-		snprintf(names[i], sizeof(names[i]), "golden %s", goldens[i].name);
-		tests[i] = (struct CMUnitTest){
-			.name = names[i],
-			.test_func = test_golden,
-			.initial_state = (void *)(uintptr_t)&goldens[i],
-		};
-	}
-	tests[N_GOLDEN] = (struct CMUnitTest)cmocka_unit_test(test_docs_quote_vectors);
-	return _cmocka_run_group_tests("test-proto", tests, N_GOLDEN + 1, setup_examples, NULL);
+	return run_goldens("test-proto", goldens, N_GOLDEN, test_docs_quote_vectors, setup_examples);
 }
