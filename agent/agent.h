@@ -25,6 +25,8 @@ struct agent_config {
 	uint32_t idle_timeout;  /* seconds a half-sent frame may wait */
 	uint32_t max_conns;
 	uint32_t max_conns_per_uid;
+	uint32_t max_watches_per_uid;
+	uint64_t retention;     /* seconds a soft-deleted secret is kept */
 };
 
 struct store;
@@ -32,6 +34,7 @@ struct keys;
 struct arena;
 struct writer;
 struct conn;
+struct watch;
 
 struct agent {
 	struct agent_config cfg;
@@ -53,6 +56,9 @@ struct agent {
 	struct conn *zombies; /* closed this iteration; freed after it */
 	uint32_t n_conns;
 	uint64_t next_conn_id;
+	struct watch *watches;
+	uint64_t next_sweep_ms; /* CLOCK_MONOTONIC */
+	bool sweep_queued;
 };
 
 /* Seconds since the epoch, and monotonic milliseconds. */

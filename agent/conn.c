@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "conn.h"
 #include "ops.h"
+#include "watch.h"
 
 #define IN_CHUNK 4096u
 #define OUT_HIGH_WATER (64u * 1024u)
@@ -143,8 +144,15 @@ conn_reap(struct agent *a)
 }
 
 void
+conn_kick(struct agent *a, struct conn *c)
+{
+	conn_update_events(a, c);
+}
+
+void
 conn_close(struct agent *a, struct conn *c)
 {
+	watch_drop_conn(a, c);
 	if (c->fd >= 0) {
 		epoll_ctl(a->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 		close(c->fd);
@@ -266,6 +274,8 @@ conn_compact(struct agent *a, struct conn *c)
 
 	if (c->in == NULL || c->write_pending)
 		return;
+	if (c->closing) /* nothing more will be read: drop the input */
+		c->in_pos = c->in_len;
 	rest = c->in_len - c->in_pos;
 	if (rest == 0) {
 		arena_release(a->arena, c->in, c->in_cap);
@@ -329,7 +339,7 @@ conn_process(struct agent *a, struct conn *c)
 			break;
 		if (r == -EMSGSIZE) {
 			conn_oversized(a, c);
-			return;
+			break;
 		}
 		if (r < 0) {
 			log_info("connection %llu (uid %u): broken framing, closing",

@@ -59,6 +59,9 @@ void conn_close(struct agent *a, struct conn *c);
 /* Free a dead connection whose job returned. */
 void conn_free(struct agent *a, struct conn *c);
 void conn_close_all(struct agent *a);
+/* Output was queued on C from outside its own processing: have the loop
+ * send it (never closes C synchronously). */
+void conn_kick(struct agent *a, struct conn *c);
 /* Free connections closed during this loop iteration. */
 void conn_reap(struct agent *a);
 

@@ -98,6 +98,22 @@ on_signal(struct agent *a)
 	}
 }
 
+/* The retention sweep: at start, then every retention/2 (1 s to 1 h). */
+static void
+sweep_tick(struct agent *a)
+{
+	uint64_t now = agent_mono_ms(), every = a->cfg.retention * 1000 / 2;
+
+	if (now < a->next_sweep_ms)
+		return;
+	if (every < 1000)
+		every = 1000;
+	if (every > 3600 * 1000)
+		every = 3600 * 1000;
+	a->next_sweep_ms = now + every;
+	ops_queue_sweep(a);
+}
+
 static void
 on_timer(struct agent *a)
 {
@@ -106,6 +122,7 @@ on_timer(struct agent *a)
 	if (read(a->timer_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		log_warn("timerfd: %s", strerror(errno));
 	conn_sweep(a, agent_mono_ms());
+	sweep_tick(a);
 }
 
 static void
@@ -126,6 +143,7 @@ loop_run(struct agent *a)
 {
 	struct epoll_event evs[MAX_EVENTS];
 
+	sweep_tick(a);
 	while (!a->stopping) {
 		int n = epoll_wait(a->epfd, evs, MAX_EVENTS, -1);
 

@@ -25,6 +25,7 @@
 #include "conn.h"
 #include "keys.h"
 #include "loop.h"
+#include "ops.h"
 #include "seal.h"
 #include "sock.h"
 #include "store.h"
@@ -45,6 +46,8 @@ enum {
 	OPT_IDLE,
 	OPT_CONNS,
 	OPT_CONNS_UID,
+	OPT_WATCHES,
+	OPT_RETENTION,
 };
 
 static const struct option long_opts[] = {
@@ -59,6 +62,8 @@ static const struct option long_opts[] = {
 	{"idle-timeout", required_argument, NULL, OPT_IDLE},
 	{"max-conns", required_argument, NULL, OPT_CONNS},
 	{"max-conns-per-uid", required_argument, NULL, OPT_CONNS_UID},
+	{"max-watches-per-uid", required_argument, NULL, OPT_WATCHES},
+	{"retention", required_argument, NULL, OPT_RETENTION},
 	{NULL, 0, NULL, 0},
 };
 
@@ -69,7 +74,8 @@ usage(FILE *f)
 		"usage: credagentd [-f] [-s SOCKET] [-d STATE_DIR] [--keyfile PATH] [--system]\n"
 		"                  [--arena-size SIZE] [--map-size SIZE] [--max-frame SIZE]\n"
 		"                  [--idle-timeout DURATION] [--max-conns N]\n"
-		"                  [--max-conns-per-uid N] [--debug]\n"
+		"                  [--max-conns-per-uid N] [--max-watches-per-uid N]\n"
+		"                  [--retention DURATION] [--debug]\n"
 		"       credagentd -k\n"
 		"       credagentd --version | --help\n"
 		"\n"
@@ -131,16 +137,26 @@ parse_args(int argc, char **argv, struct agent_config *cfg, bool *kill_mode)
 			}
 			cfg->idle_timeout = (uint32_t)v;
 			break;
+		case OPT_RETENTION:
+			if (util_parse_duration(optarg, &v) < 0 || v == 0 || v > (100ull * 365 * 86400)) {
+				fprintf(stderr, "credagentd: bad --retention: %s\n", optarg);
+				return -EINVAL;
+			}
+			cfg->retention = v;
+			break;
 		case OPT_CONNS:
 		case OPT_CONNS_UID:
+		case OPT_WATCHES:
 			if (util_parse_u64(optarg, 1000000, &v) < 0 || v == 0) {
 				fprintf(stderr, "credagentd: bad connection limit: %s\n", optarg);
 				return -EINVAL;
 			}
 			if (c == OPT_CONNS)
 				cfg->max_conns = (uint32_t)v;
-			else
+			else if (c == OPT_CONNS_UID)
 				cfg->max_conns_per_uid = (uint32_t)v;
+			else
+				cfg->max_watches_per_uid = (uint32_t)v;
 			break;
 		default: usage(stderr); return -EINVAL;
 		}
@@ -385,6 +401,17 @@ static void
 stop(struct agent *a, int lock_fd)
 {
 	writer_stop(a->writer);
+	if (a->writer != NULL) {
+		/* Answer what the writer finished: those writes are on disk. */
+		struct wjob *j = writer_take_done(a->writer);
+
+		while (j != NULL) {
+			struct wjob *next = j->next;
+
+			ops_write_reply(a, j);
+			j = next;
+		}
+	}
 	if (a->conns != NULL || a->zombies != NULL) {
 		conn_close_all(a);
 		conn_reap(a);
@@ -394,6 +421,7 @@ stop(struct agent *a, int lock_fd)
 		if (!a->listen_activated)
 			unlink(a->cfg.sock_path);
 	}
+	writer_free(a->writer);
 	loop_fini(a);
 	store_close(a->store);
 	keys_free(a->keys);
@@ -422,6 +450,8 @@ main(int argc, char **argv)
 	a.cfg.idle_timeout = 10;
 	a.cfg.max_conns = 1024;
 	a.cfg.max_conns_per_uid = 64;
+	a.cfg.max_watches_per_uid = 256;
+	a.cfg.retention = 30 * 86400;
 	if (parse_args(argc, argv, &a.cfg, &kill_mode) < 0)
 		return 2;
 	if (kill_mode)

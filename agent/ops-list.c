@@ -32,11 +32,34 @@ list_start(uint8_t *key, uint32_t owner, const struct proto_list *m)
 }
 
 static bool
-entry_wanted(const struct meta_rec *r, uint32_t flags)
+has_label(const struct meta_rec *r, struct proto_bytes want)
+{
+	struct proto_iter it;
+	struct proto_bytes l;
+
+	proto_iter_init(&it, &r->labels);
+	while (proto_iter_next(&it, &l) == 1)
+		if (l.len == want.len && memcmp(l.ptr, want.ptr, l.len) == 0)
+			return true;
+	return false;
+}
+
+static bool
+entry_wanted(const struct meta_rec *r, const struct proto_list *m)
 {
 	bool deleted = r->state == PROTO_STATE_DELETED;
+	struct proto_iter it;
+	struct proto_bytes l;
 
-	return (flags & PROTO_LIST_DELETED) ? deleted : !deleted;
+	if ((m->flags & PROTO_LIST_DELETED) ? !deleted : deleted)
+		return false;
+	if (m->has_expiring && (r->expires == 0 || r->expires > m->expiring))
+		return false;
+	proto_iter_init(&it, &m->labels);
+	while (proto_iter_next(&it, &l) == 1)
+		if (!has_label(r, l))
+			return false;
+	return true;
 }
 
 /* Collect one page of entries of OWNER under PREFIX in T. */
@@ -68,7 +91,7 @@ list_collect(struct agent *a, MDB_txn *t, uint32_t owner, const struct proto_lis
 				(unsigned)owner);
 			continue;
 		}
-		if (!entry_wanted(r, m->flags))
+		if (!entry_wanted(r, m))
 			continue;
 		if (pg->n == limit) {
 			pg->more = true;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "keys.h"
@@ -103,7 +105,8 @@ load_meta(struct agent *a, MDB_txn *t, const struct peer *peer, const struct pro
 /* Unseal version VER of the secret straight into the reply frame. */
 static enum ops_result
 get_reply(struct agent *a, struct conn *c, const struct proto_frame *f, MDB_txn *t,
-	  uint32_t owner, const struct proto_ref *ref, const struct meta_rec *m, uint32_t ver)
+	  uint32_t owner, const struct proto_ref *ref, const struct meta_rec *m, uint32_t ver,
+	  const char *note)
 {
 	uint8_t bkey[STORE_BLOB_KEY_MAX], *slot;
 	struct seal_aad aad = {owner, m->id, ref->name.ptr, ref->name.len, ver, m->type.ptr,
@@ -117,13 +120,16 @@ get_reply(struct agent *a, struct conn *c, const struct proto_frame *f, MDB_txn 
 	if (store_get(t, a->store->blob, bkey, klen, &blob) < 0 ||
 	    seal_blob_plain_len(blob.ptr, blob.len, &plen) < 0)
 		return ops_fail(a, c, f, PROTO_INTERNAL, "the value of version %u is missing", ver);
-	if (conn_reply_begin(a, c, PROTO_REPLY_HDR + 3 * PROTO_FIELD_HDR + 4 + m->type.len + plen,
+	if (conn_reply_begin(a, c, PROTO_REPLY_HDR + 4 * PROTO_FIELD_HDR + 4 + m->type.len + plen +
+					   strlen(note),
 			     &w) < 0)
 		return OPS_NOMEM;
 	start = proto_reply_begin(&w, PROTO_MSG_GET | PROTO_REPLY_BIT, f->reqid, PROTO_OK);
 	proto_put_u32(&w, PROTO_TAG_VERSION, ver);
 	proto_put_string(&w, PROTO_TAG_TYPE, m->type.ptr, m->type.len);
 	slot = proto_put_reserve(&w, PROTO_TAG_VALUE, plen);
+	if (note[0] != '\0')
+		proto_put_string(&w, PROTO_TAG_MESSAGE, note, strlen(note));
 	if (slot == NULL || proto_frame_end(&w, start) < 0)
 		abort(); /* sized above */
 	r = seal_open_blob(a->keys, a->dek_scratch, &aad, blob.ptr, blob.len, slot);
@@ -140,6 +146,18 @@ get_reply(struct agent *a, struct conn *c, const struct proto_frame *f, MDB_txn 
 	return OPS_DONE;
 }
 
+/* PREFIX followed by T as an RFC 3339 UTC time. */
+static void
+format_time(char *out, size_t size, const char *prefix, uint64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	size_t n = (size_t)snprintf(out, size, "%s", prefix);
+
+	if (n < size && gmtime_r(&tt, &tm) != NULL)
+		strftime(out + n, size - n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 enum ops_result
 ops_get(struct agent *a, struct conn *c, const struct proto_frame *f)
 {
@@ -148,6 +166,8 @@ ops_get(struct agent *a, struct conn *c, const struct proto_frame *f)
 	struct meta_rec rec;
 	enum ops_result res;
 	const char *why;
+	char note[64] = "";
+	bool expired;
 	size_t klen;
 	uint32_t owner, ver;
 	uint16_t st;
@@ -159,16 +179,19 @@ ops_get(struct agent *a, struct conn *c, const struct proto_frame *f)
 		return ops_fail(a, c, f, PROTO_INTERNAL, "the store cannot be read");
 	st = load_meta(a, t, &c->peer, &m.ref, key, &klen, &owner, &rec, &why);
 	ver = m.has_version ? m.version : rec.version;
+	expired = st == PROTO_OK && rec.expires != 0 && agent_now() >= rec.expires;
+	if (expired)
+		format_time(note, sizeof(note), "expired at ", rec.expires);
 	if (st != PROTO_OK)
 		res = ops_fail(a, c, f, st, "%s", why);
 	else if (rec.state == PROTO_STATE_DISABLED)
 		res = ops_fail(a, c, f, PROTO_DISABLED, "disabled");
-	else if (rec.expires != 0 && agent_now() >= rec.expires)
-		res = ops_fail(a, c, f, PROTO_EXPIRED, "expired");
+	else if (expired && !(m.flags & PROTO_GET_ALLOW_EXPIRED))
+		res = ops_fail(a, c, f, PROTO_EXPIRED, "%s", note);
 	else if (!record_has_version(&rec, ver))
 		res = ops_fail(a, c, f, PROTO_NOT_FOUND, "version %u not found", ver);
 	else
-		res = get_reply(a, c, f, t, owner, &m.ref, &rec, ver);
+		res = get_reply(a, c, f, t, owner, &m.ref, &rec, ver, note);
 	store_read_end(a->store);
 	return res;
 }

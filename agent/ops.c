@@ -45,6 +45,14 @@ static const ops_handler handlers[] = {
 	[PROTO_MSG_INFO] = ops_info,
 	[PROTO_MSG_LIST] = ops_list,
 	[PROTO_MSG_DELETE] = ops_delete,
+	[PROTO_MSG_ROTATE] = ops_rotate,
+	[PROTO_MSG_ROLLBACK] = ops_versioned,
+	[PROTO_MSG_UNDELETE] = ops_delete,
+	[PROTO_MSG_PURGE] = ops_versioned,
+	[PROTO_MSG_DISABLE] = ops_delete,
+	[PROTO_MSG_ENABLE] = ops_delete,
+	[PROTO_MSG_LABEL] = ops_label,
+	[PROTO_MSG_WATCH] = ops_watch,
 };
 
 enum ops_result

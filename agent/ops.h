@@ -22,23 +22,49 @@ enum ops_result {
 	OPS_CLOSE,   /* reply queued; close after it */
 };
 
-/* Reply space a write job reserves before it is queued. */
+/* Reply space a write job reserves before it is queued (plus a generated
+ * value, when one is returned). */
 #define OPS_WRITE_REPLY_MAX (PROTO_REPLY_HDR + 16u + PROTO_FIELD_HDR + 256u)
+#define OPS_JOB_SWEEP 0u /* type of the agent's own retention sweep */
+#define OPS_SWEEP_BATCH 256u
 
+struct swept {
+	uint32_t owner;
+	uint8_t name_len;
+	uint8_t name[PROTO_NAME_MAX];
+};
+
+/*
+ * A mutation handed to the writer thread. Everything it borrows (the
+ * request's fields, NAME) lives in its connection's input buffer, which
+ * stays put while the connection waits for it.
+ */
 struct wjob {
 	struct wjob *next;
-	struct conn *conn;
+	struct conn *conn; /* NULL for the agent's own jobs */
 	uint8_t type;
 	uint32_t reqid;
 	struct peer peer;
+	uint32_t owner;
+	struct proto_bytes name;
 	union {
 		struct proto_put put;
 		struct proto_named named;
+		struct proto_rotate rotate;
+		struct proto_versioned versioned;
+		struct proto_label label;
 	} req;
+	uint8_t *gen; /* a generated value, in the arena (loop-owned) */
+	size_t gen_cap, gen_len;
 	/* results, set by the writer thread */
 	uint16_t status;
 	uint32_t version;
+	uint32_t state;
+	uint32_t event; /* enum proto_event to send to watchers; 0: none */
 	char message[192];
+	struct swept *swept; /* sweep: the purged secrets */
+	uint32_t n_swept;
+	bool sweep_more;
 };
 
 enum ops_result ops_dispatch(struct agent *a, struct conn *c, const struct proto_frame *f);
@@ -61,6 +87,13 @@ enum ops_result ops_info(struct agent *a, struct conn *c, const struct proto_fra
 enum ops_result ops_list(struct agent *a, struct conn *c, const struct proto_frame *f);
 enum ops_result ops_put(struct agent *a, struct conn *c, const struct proto_frame *f);
 enum ops_result ops_delete(struct agent *a, struct conn *c, const struct proto_frame *f);
+enum ops_result ops_rotate(struct agent *a, struct conn *c, const struct proto_frame *f);
+enum ops_result ops_versioned(struct agent *a, struct conn *c, const struct proto_frame *f);
+enum ops_result ops_label(struct agent *a, struct conn *c, const struct proto_frame *f);
+enum ops_result ops_watch(struct agent *a, struct conn *c, const struct proto_frame *f);
+
+/* Queue the agent's own retention sweep (loop thread). */
+void ops_queue_sweep(struct agent *a);
 
 /* Reply with STATUS and MESSAGE: OPS_DONE, or OPS_NOMEM. */
 enum ops_result ops_fail(struct agent *a, struct conn *c, const struct proto_frame *f,

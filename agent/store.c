@@ -33,8 +33,8 @@ store_errno(int rc)
 static int
 open_dbs(struct store *s)
 {
-	static const char *names[] = {"meta", "blob", "grant", "audit", "sys"};
-	MDB_dbi *dbis[] = {&s->meta, &s->blob, &s->grant, &s->audit, &s->sys};
+	static const char *names[] = {"meta", "blob", "grant", "audit", "sys", "trash"};
+	MDB_dbi *dbis[] = {&s->meta, &s->blob, &s->grant, &s->audit, &s->sys, &s->trash};
 	MDB_txn *t;
 	int rc;
 
@@ -201,6 +201,14 @@ store_blob_key(uint8_t *out, uint32_t owner, const uint8_t *name, size_t name_le
 	return n + 4;
 }
 
+size_t
+store_trash_key(uint8_t *out, uint64_t deleted, uint32_t owner, const uint8_t *name,
+		size_t name_len)
+{
+	buf_store_u64(out, deleted);
+	return 8 + store_meta_key(out + 8, owner, name, name_len);
+}
+
 int
 store_stats(struct store *s, uint64_t *ret_secrets, uint64_t *ret_bytes)
 {
@@ -213,10 +221,13 @@ store_stats(struct store *s, uint64_t *ret_secrets, uint64_t *ret_bytes)
 	if (r < 0)
 		return r;
 	r = store_errno(mdb_stat(t, s->meta, &st));
+	*ret_secrets = st.ms_entries;
+	if (r == 0)
+		r = store_errno(mdb_stat(t, s->trash, &st));
 	store_read_end(s);
 	if (r < 0)
 		return r;
-	*ret_secrets = st.ms_entries;
+	*ret_secrets = *ret_secrets > st.ms_entries ? *ret_secrets - st.ms_entries : 0;
 	r = store_errno(mdb_env_info(s->env, &info));
 	if (r < 0)
 		return r;

@@ -10,6 +10,8 @@
  * Keys: meta  u32 owner | name
  *       blob  u32 owner | name | 0x00 | u32 version
  *       sys   ASCII record names
+ *       trash u64 deletion time | u32 owner | name (empty values): an
+ *             index of soft-deleted secrets for the retention sweep
  * so one owner's secrets, and a name prefix within them, are a range.
  *
  * Values returned by store_get() point into the map and die with their
@@ -30,7 +32,7 @@
 
 struct store {
 	MDB_env *env;
-	MDB_dbi meta, blob, grant, audit, sys;
+	MDB_dbi meta, blob, grant, audit, sys, trash;
 	MDB_txn *rtxn; /* the event loop's reusable read transaction */
 };
 
@@ -59,8 +61,11 @@ int store_del(MDB_txn *t, MDB_dbi db, const void *key, size_t key_len) STORE_WUR
 size_t store_meta_key(uint8_t *out, uint32_t owner, const uint8_t *name, size_t name_len);
 size_t store_blob_key(uint8_t *out, uint32_t owner, const uint8_t *name, size_t name_len,
 		      uint32_t version);
+#define STORE_TRASH_KEY_MAX (8u + STORE_META_KEY_MAX)
+size_t store_trash_key(uint8_t *out, uint64_t deleted, uint32_t owner, const uint8_t *name,
+		       size_t name_len);
 
-/* Entries in meta and the bytes the map uses. */
+/* Secrets not soft-deleted, and the bytes the map uses. */
 int store_stats(struct store *s, uint64_t *ret_secrets, uint64_t *ret_bytes) STORE_WUR;
 
 /* Translate an LMDB return code to -errno. */

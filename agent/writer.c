@@ -148,23 +148,23 @@ fail:
 void
 writer_stop(struct writer *w)
 {
-	struct wjob *j;
-
-	if (w == NULL)
+	if (w == NULL || w->stop)
 		return;
 	pthread_mutex_lock(&w->mu);
 	w->stop = true;
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
-	while ((j = writer_take_done(w)) != NULL) {
-		while (j != NULL) {
-			struct wjob *next = j->next;
+}
 
-			free(j);
-			j = next;
-		}
-	}
+void
+writer_free(struct writer *w)
+{
+	if (w == NULL)
+		return;
+	writer_stop(w);
+	if (w->done != NULL)
+		abort(); /* the caller answers finished jobs first */
 	close(w->efd);
 	smem_free(w->dek);
 	pthread_mutex_destroy(&w->mu);

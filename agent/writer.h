@@ -17,8 +17,11 @@
 #define WRITER_BATCH_MAX 256u
 
 int writer_start(struct agent *a, struct writer **ret) AGENT_WUR;
-/* Finish queued jobs, then stop and join; accepts NULL. */
+/* Finish queued jobs, then stop the thread; accepts NULL. Jobs it
+ * finished are still to be taken with writer_take_done(). */
 void writer_stop(struct writer *w);
+/* Stop if needed and free; every finished job must have been taken. */
+void writer_free(struct writer *w);
 /* The eventfd that becomes readable when jobs are done. */
 int writer_fd(const struct writer *w);
 void writer_submit(struct writer *w, struct wjob *j);
