@@ -40,6 +40,16 @@ int cmd_get(struct cli *cli, int argc, char **argv);
 int cmd_rm(struct cli *cli, int argc, char **argv);
 int cmd_info(struct cli *cli, int argc, char **argv);
 int cmd_ls(struct cli *cli, int argc, char **argv);
+/* cmd-lifecycle.c */
+int cmd_rotate(struct cli *cli, int argc, char **argv);
+int cmd_rollback(struct cli *cli, int argc, char **argv);
+int cmd_undelete(struct cli *cli, int argc, char **argv);
+int cmd_purge(struct cli *cli, int argc, char **argv);
+int cmd_disable(struct cli *cli, int argc, char **argv);
+int cmd_enable(struct cli *cli, int argc, char **argv);
+int cmd_label(struct cli *cli, int argc, char **argv);
+/* cmd-watch.c */
+int cmd_watch(struct cli *cli, int argc, char **argv);
 
 /* The table main.c dispatches on; NULL-named entry last. */
 extern const struct cli_command cli_commands[];
@@ -97,6 +107,15 @@ json_t *cli_json_base64(const uint8_t *p, size_t n);
 int cli_parse_u32(struct cli *cli, const char *opt, const char *s, uint32_t min, uint32_t *ret);
 /* WHEN: an RFC 3339 time or a duration from now; 0 or exit 2. */
 int cli_parse_when(struct cli *cli, const char *opt, const char *s, int64_t *ret);
+/* Exactly one argument left after the options (ARGV[optind]): 0 with
+ * *ret set, or exit 2 for a missing or an extra one. */
+int cli_one_ref(struct cli *cli, int argc, char **argv, const char **ret);
+/* A label's KEY=VALUE (OPT, if not NULL, names its option): 0 or exit 2. */
+int cli_check_label(struct cli *cli, const char *opt, const char *s);
+/* Warns "expiry is in the past" for REF when 0 < EXPIRES <= now, and
+ * prints the agent's message (cred_message) as a warning unless it says
+ * just that. */
+void cli_warn_expiry(struct cli *cli, const char *ref, int64_t expires);
 /* Checks REF ("[OWNER:]NAME") before anything is sent: 0 with *ret_owner
  * (the caller's uid when REF names no owner) and *ret_name (inside REF),
  * or exit 2 with a message saying what is wrong. */

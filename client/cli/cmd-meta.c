@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "proto/proto.h"
 #include "client/cli/cli.h"
 
-enum { OPT_JSON = 0x100, OPT_DELETED, OPT_ALL_USERS };
+enum { OPT_JSON = 0x100, OPT_DELETED, OPT_ALL_USERS, OPT_LABEL, OPT_EXPIRING };
 
 static json_t *
 json_versions(const struct cred_info *i)
@@ -73,7 +75,12 @@ print_info(const struct cred_info *i)
 	       "state:", cli_state_name(i->state));
 	print_time_line("created:", i->created, "-");
 	print_time_line("updated:", i->updated, "-");
-	print_time_line("expires:", i->expires, "never");
+	if (i->expires != 0 && i->expires <= (int64_t)time(NULL)) {
+		cli_time_format(i->expires, t, sizeof(t));
+		printf("%-13s %s (expired)\n", "expires:", t);
+	} else {
+		print_time_line("expires:", i->expires, "never");
+	}
 	if (i->deleted != 0)
 		print_time_line("deleted:", i->deleted, "-");
 	printf("%-13s %u\n", "max versions:", i->max_versions);
@@ -139,13 +146,14 @@ json_list(const struct cred_list *l)
 	for (k = 0; a != NULL && k < l->n; k++) {
 		i = l->items[k];
 		if (json_array_append_new(
-		            a, json_pack("{s:s, s:I, s:s, s:I, s:s, s:o, s:o, s:o, s:b}", "name",
-		                         i->name, "owner", (json_int_t)i->owner, "type", i->type,
-		                         "version", (json_int_t)i->version, "state",
+		            a, json_pack("{s:s, s:I, s:s, s:I, s:s, s:o, s:o, s:o, s:b, s:o}",
+		                         "name", i->name, "owner", (json_int_t)i->owner, "type",
+		                         i->type, "version", (json_int_t)i->version, "state",
 		                         cli_state_name(i->state), "labels",
 		                         cli_json_labels(i->labels), "updated",
 		                         cli_json_time(i->updated), "expires",
-		                         cli_json_time(i->expires), "shared", 0)) < 0) {
+		                         cli_json_time(i->expires), "shared", 0, "deleted",
+		                         cli_json_time(i->deleted))) < 0) {
 			json_decref(a);
 			return NULL;
 		}
@@ -167,11 +175,32 @@ display_name(const struct cred_info *i)
 	return s;
 }
 
-/* A table with a header; nothing at all when no secret matches. */
-static int
-print_list(struct cli *cli, const struct cred_list *l)
+/* Extra columns of the ls table. */
+enum { COL_EXPIRES = 1, COL_DELETED = 2 };
+
+/* The time columns of one ls line, the last one unpadded. */
+static void
+print_times(unsigned cols, const char *updated, const char *expires, const char *deleted)
 {
-	char **names, t[CLI_TIME_LEN];
+	const char *v[3];
+	size_t n = 0, i;
+
+	v[n++] = updated;
+	if (cols & COL_EXPIRES)
+		v[n++] = expires;
+	if (cols & COL_DELETED)
+		v[n++] = deleted;
+	for (i = 0; i + 1 < n; i++)
+		printf("%-20s  ", v[i]);
+	printf("%s\n", v[n - 1]);
+}
+
+/* A table with a header; nothing at all when no secret matches. COLS adds
+ * an EXPIRES column (with --expiring) and a DELETED one (with --deleted). */
+static int
+print_list(struct cli *cli, const struct cred_list *l, unsigned cols)
+{
+	char **names, t[CLI_TIME_LEN], e[CLI_TIME_LEN], d[CLI_TIME_LEN];
 	size_t k, w = 4, tw = 4, n;
 	int r = 0;
 
@@ -191,12 +220,18 @@ print_list(struct cli *cli, const struct cred_list *l)
 		if ((n = strlen(l->items[k]->type)) > tw)
 			tw = n;
 	}
-	printf("%-*s  %-*s  %7s  %-8s  %s\n", (int)w, "NAME", (int)tw, "TYPE", "VERSION", "STATE",
-	       "UPDATED");
+	printf("%-*s  %-*s  %7s  %-8s  ", (int)w, "NAME", (int)tw, "TYPE", "VERSION", "STATE");
+	print_times(cols, "UPDATED", "EXPIRES", "DELETED");
 	for (k = 0; k < l->n; k++) {
+		printf("%-*s  %-*s  %7u  %-8s  ", (int)w, names[k], (int)tw, l->items[k]->type,
+		       l->items[k]->version, cli_state_name(l->items[k]->state));
 		cli_time_format(l->items[k]->updated, t, sizeof(t));
-		printf("%-*s  %-*s  %7u  %-8s  %s\n", (int)w, names[k], (int)tw, l->items[k]->type,
-		       l->items[k]->version, cli_state_name(l->items[k]->state), t);
+		if (l->items[k]->expires != 0)
+			cli_time_format(l->items[k]->expires, e, sizeof(e));
+		if (l->items[k]->deleted != 0)
+			cli_time_format(l->items[k]->deleted, d, sizeof(d));
+		print_times(cols, t, l->items[k]->expires != 0 ? e : "never",
+		            l->items[k]->deleted != 0 ? d : "-");
 	}
 out:
 	for (k = 0; k < l->n; k++)
@@ -229,6 +264,35 @@ ls_target(struct cli *cli, const char *arg, char **ret_owner, const char **ret_p
 	return 0;
 }
 
+struct ls_args {
+	unsigned flags;
+	unsigned cols;
+	const char **labels; /* NULL-terminated, pointing into argv */
+	size_t n_labels;
+	struct cred_list_filter filter;
+};
+
+static int
+ls_option(struct cli *cli, int c, struct ls_args *a, char **argv)
+{
+	switch (c) {
+	case OPT_JSON: cli->json = true; return 0;
+	case OPT_DELETED:
+		a->flags |= CRED_LIST_DELETED;
+		a->cols |= COL_DELETED;
+		return 0;
+	case OPT_ALL_USERS: a->flags |= CRED_LIST_ALL_USERS; return 0;
+	case OPT_LABEL:
+		a->labels[a->n_labels++] = optarg;
+		return cli_check_label(cli, "--label", optarg);
+	case OPT_EXPIRING:
+		a->cols |= COL_EXPIRES;
+		return cli_parse_when(cli, "--expiring", optarg, &a->filter.expiring);
+	case 'h': cli_command_usage(cli_command_find("ls"), false); return -1;
+	default: return cli_option_error(cli, c, argv);
+	}
+}
+
 int
 cmd_ls(struct cli *cli, int argc, char **argv)
 {
@@ -236,31 +300,34 @@ cmd_ls(struct cli *cli, int argc, char **argv)
 	        {"json", no_argument, NULL, OPT_JSON},
 	        {"deleted", no_argument, NULL, OPT_DELETED},
 	        {"all-users", no_argument, NULL, OPT_ALL_USERS},
+	        {"label", required_argument, NULL, OPT_LABEL},
+	        {"expiring", required_argument, NULL, OPT_EXPIRING},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	const char *prefix = "", *target = NULL;
+	struct ls_args a = {0};
 	char *owner = NULL;
 	struct cred_list *l = NULL;
-	unsigned flags = 0;
-	int c, r;
+	int c, r = 0;
 
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (c == OPT_JSON) {
-			cli->json = true;
-		} else if (c == OPT_DELETED) {
-			flags |= CRED_LIST_DELETED;
-		} else if (c == OPT_ALL_USERS) {
-			flags |= CRED_LIST_ALL_USERS;
-		} else if (c == 'h') {
-			cli_command_usage(cli_command_find("ls"), false);
-			return 0;
-		} else {
-			return cli_option_error(cli, c, argv);
-		}
+	a.labels = calloc((size_t)argc + 1, sizeof(*a.labels));
+	if (a.labels == NULL)
+		return cli_error(cli, CRED_E_NOMEM, NULL, NULL);
+	a.filter.labels = a.labels;
+	while (r == 0 && (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1)
+		r = ls_option(cli, c, &a, argv);
+	if (r != 0)
+		goto out;
+	if (a.n_labels > PROTO_LABELS_MAX) {
+		r = cli_error(cli, CRED_E_USAGE, NULL, "--label: at most %u labels",
+		              PROTO_LABELS_MAX);
+		goto out;
 	}
-	if (optind + 1 < argc)
-		return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 1]);
+	if (optind + 1 < argc) {
+		r = cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 1]);
+		goto out;
+	}
 	if (optind < argc) {
 		target = argv[optind];
 		if ((r = ls_target(cli, target, &owner, &prefix)) != 0)
@@ -268,7 +335,7 @@ cmd_ls(struct cli *cli, int argc, char **argv)
 	}
 	if ((r = cli_connect(cli)) != 0)
 		goto out;
-	r = cred_list(cli->conn, owner, prefix, flags, &l);
+	r = cred_list_ex(cli->conn, owner, prefix, a.flags, &a.filter, &l);
 	if (r < 0) {
 		r = cli_lib_error(cli, r, target);
 		goto out;
@@ -276,9 +343,10 @@ cmd_ls(struct cli *cli, int argc, char **argv)
 	if (cli->json)
 		r = cli_json_print(cli, json_list(l));
 	else
-		r = print_list(cli, l);
+		r = print_list(cli, l, a.cols);
 out:
 	cred_list_free(l);
 	free(owner);
-	return r;
+	free(a.labels);
+	return r < 0 ? 0 : r;
 }

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bsd/stdlib.h>
@@ -22,6 +21,7 @@ enum {
 	OPT_CAS,
 	OPT_FROM_FILE,
 	OPT_VERSION,
+	OPT_ALLOW_EXPIRED,
 };
 
 struct put_args {
@@ -31,18 +31,6 @@ struct put_args {
 	size_t n_labels;
 	struct cred_put_opts o;
 };
-
-/* Exactly one REF after the options. */
-static int
-one_ref(struct cli *cli, int argc, char **argv, const char **ret)
-{
-	if (optind >= argc)
-		return cli_usage_error(cli, "missing REF");
-	if (optind + 1 < argc)
-		return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 1]);
-	*ret = argv[optind];
-	return 0;
-}
 
 static int
 put_option(struct cli *cli, int c, struct put_args *a, char **argv)
@@ -57,10 +45,7 @@ put_option(struct cli *cli, int c, struct put_args *a, char **argv)
 		return 0;
 	case OPT_LABEL:
 		if (!proto_label_valid(optarg, strlen(optarg)))
-			return cli_error(cli, CRED_E_USAGE, NULL,
-			                 "--label: expected KEY=VALUE (key of A-Z a-z 0-9 "
-			                 "_ . -, printable value), not '%s'",
-			                 optarg);
+			return cli_check_label(cli, "--label", optarg);
 		if (a->n_labels >= PROTO_LABELS_MAX)
 			return cli_error(cli, CRED_E_USAGE, NULL, "--label: at most %u labels",
 			                 PROTO_LABELS_MAX);
@@ -97,24 +82,24 @@ put_parse(struct cli *cli, int argc, char **argv, struct put_args *a)
 		if (r != 0)
 			return r;
 	}
-	return one_ref(cli, argc, argv, &a->ref);
+	return cli_one_ref(cli, argc, argv, &a->ref);
 }
 
 static int
 put_report(struct cli *cli, const struct put_args *a, uid_t owner, const char *name,
            uint32_t version)
 {
-	const char *m = cred_message(cli->conn);
-
-	if (*m != '\0')
-		cli_warn(cli, a->ref, "%s", m);
-	else if (a->o.expires > 0 && a->o.expires <= (int64_t)time(NULL))
-		cli_warn(cli, a->ref, "the expiry is already past");
+	cli_warn_expiry(cli, a->ref, a->o.expires);
 	if (cli->json)
 		return cli_json_print(cli,
 		                      json_pack("{s:s, s:I, s:I}", "name", name, "owner",
 		                                (json_int_t)owner, "version", (json_int_t)version));
-	fprintf(stderr, "%s: version %u\n", a->ref, version);
+	/* The agent sends no note for a put on an existing name: a version
+	 * after the first says it. */
+	if (version > 1)
+		fprintf(stderr, "%s: added version %u\n", a->ref, version);
+	else
+		fprintf(stderr, "%s: version %u\n", a->ref, version);
 	return 0;
 }
 
@@ -184,18 +169,22 @@ cmd_get(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 	        {"json", no_argument, NULL, OPT_JSON},
 	        {"version", required_argument, NULL, OPT_VERSION},
+	        {"allow-expired", no_argument, NULL, OPT_ALLOW_EXPIRED},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	struct cred_value *v = NULL;
 	uint32_t version = 0;
-	const char *ref, *name;
+	unsigned flags = 0;
+	const char *ref, *name, *m;
 	uid_t owner;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == OPT_JSON) {
 			cli->json = true;
+		} else if (c == OPT_ALLOW_EXPIRED) {
+			flags |= CRED_GET_ALLOW_EXPIRED;
 		} else if (c == OPT_VERSION) {
 			if ((r = cli_parse_u32(cli, "--version", optarg, 1, &version)) != 0)
 				return r;
@@ -206,12 +195,18 @@ cmd_get(struct cli *cli, int argc, char **argv)
 			return cli_option_error(cli, c, argv);
 		}
 	}
-	if ((r = one_ref(cli, argc, argv, &ref)) != 0 ||
+	if ((r = cli_one_ref(cli, argc, argv, &ref)) != 0 ||
 	    (r = cli_parse_ref(cli, ref, &owner, &name)) != 0 || (r = cli_connect(cli)) != 0)
 		return r;
-	r = cred_get(cli->conn, ref, version, &v);
+	r = cred_get_ex(cli->conn, ref, version, flags, &v);
 	if (r < 0)
 		return cli_lib_error(cli, r, ref);
+	/* With --allow-expired the agent's note on an expired secret says
+	 * when it expired. */
+	m = cred_message(cli->conn);
+	if (*m != '\0')
+		cli_warn(cli, ref, "%s%s", m,
+		         (flags & CRED_GET_ALLOW_EXPIRED) ? "; read anyway" : "");
 	r = print_value(cli, v, owner, name);
 	cred_value_free(v);
 	return r;
@@ -239,7 +234,7 @@ cmd_rm(struct cli *cli, int argc, char **argv)
 			return cli_option_error(cli, c, argv);
 		}
 	}
-	if ((r = one_ref(cli, argc, argv, &ref)) != 0 ||
+	if ((r = cli_one_ref(cli, argc, argv, &ref)) != 0 ||
 	    (r = cli_parse_ref(cli, ref, &owner, &name)) != 0 || (r = cli_connect(cli)) != 0)
 		return r;
 	r = cred_delete(cli->conn, ref);

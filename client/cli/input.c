@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* Option values: numbers and times. */
+/* Option values: numbers, times, labels and references. */
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "common/util.h"
+#include "proto/proto.h"
 #include "client/cli/cli.h"
 
 int
@@ -139,4 +141,39 @@ cli_parse_ref(struct cli *cli, const char *ref, uid_t *ret_owner, const char **r
 	                 "invalid name '%s': use 1-255 of A-Z a-z 0-9 _ . @ + / -, "
 	                 "no leading or trailing '/', no empty or '..' segment",
 	                 ref);
+}
+
+int
+cli_one_ref(struct cli *cli, int argc, char **argv, const char **ret)
+{
+	if (optind >= argc)
+		return cli_usage_error(cli, "missing REF");
+	if (optind + 1 < argc)
+		return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 1]);
+	*ret = argv[optind];
+	return 0;
+}
+
+int
+cli_check_label(struct cli *cli, const char *opt, const char *s)
+{
+	if (proto_label_valid(s, strlen(s)))
+		return 0;
+	return cli_error(cli, CRED_E_USAGE, NULL,
+	                 "%s%sexpected KEY=VALUE (key of A-Z a-z 0-9 _ . -, printable value), "
+	                 "not '%s'",
+	                 opt != NULL ? opt : "", opt != NULL ? ": " : "", s);
+}
+
+void
+cli_warn_expiry(struct cli *cli, const char *ref, int64_t expires)
+{
+	static const char past[] = "expiry is in the past";
+	const char *m = cred_message(cli->conn);
+	bool is_past = expires > 0 && expires <= (int64_t)time(NULL);
+
+	if (is_past)
+		cli_warn(cli, ref, "%s", past);
+	if (*m != '\0' && !(is_past && strcmp(m, past) == 0))
+		cli_warn(cli, ref, "%s", m);
 }

@@ -13,10 +13,20 @@ const struct cli_command cli_commands[] = {
         {"put", cmd_put,
          "REF [--type T] [--label K=V]... [--expires WHEN] [--max-versions N] [--cas N] "
          "[--from-file F]"},
-        {"get", cmd_get, "REF [--version N]"},
+        {"get", cmd_get, "REF [--version N] [--allow-expired]"},
         {"info", cmd_info, "REF"},
-        {"ls", cmd_ls, "[[OWNER:]PREFIX] [--deleted] [--all-users]"},
+        {"ls", cmd_ls,
+         "[[OWNER:]PREFIX] [--label K=V]... [--expiring WHEN] [--deleted] [--all-users]"},
+        {"rotate", cmd_rotate,
+         "REF [--generate N [--charset C] [--print]] [--expires WHEN] [--from-file F]"},
+        {"rollback", cmd_rollback, "REF --to N"},
         {"rm", cmd_rm, "REF"},
+        {"undelete", cmd_undelete, "REF"},
+        {"purge", cmd_purge, "REF [--version N]"},
+        {"disable", cmd_disable, "REF"},
+        {"enable", cmd_enable, "REF"},
+        {"label", cmd_label, "REF [K=V]... [--rm K]..."},
+        {"watch", cmd_watch, "REF [--timeout DURATION]"},
         {NULL, NULL, NULL},
 };
 
@@ -48,8 +58,8 @@ usage(FILE *f)
 	           "Commands:\n");
 	for (c = cli_commands; c->name != NULL; c++)
 		fprintf(f, "  %s%s%s\n", c->name, *c->usage != '\0' ? " " : "", c->usage);
-	fprintf(f, "\nREF is [OWNER:]NAME. The value for put comes from stdin, --from-file\n"
-	           "or a no-echo prompt, never from the command line. See cred(1).\n");
+	fprintf(f, "\nREF is [OWNER:]NAME. The value for put and rotate comes from stdin,\n"
+	           "--from-file or a no-echo prompt, never from the command line. See cred(1).\n");
 }
 
 int

@@ -181,8 +181,142 @@ int cred_list(cred_conn *c, const char *owner, const char *prefix, unsigned flag
 	      struct cred_list **ret);
 void cred_list_free(struct cred_list *l);
 
-/* Soft-delete. */
+/* Soft-delete: the secret leaves get and ls (see CRED_LIST_DELETED) and
+ * cred_undelete() restores it until the agent's retention time ends. */
 int cred_delete(cred_conn *c, const char *ref);
+
+/* ---- versions and lifecycle (libcred(3), "Versions and lifecycle") ---- */
+
+/* Longest NAME, without the NUL. */
+#define CRED_NAME_MAX 255
+
+/* Flags for cred_get_ex(). */
+enum cred_get_flag {
+	/* Read a secret past its expiry instead of failing with
+	 * CRED_E_EXPIRED; the agent then says so in cred_message(). */
+	CRED_GET_ALLOW_EXPIRED = 1,
+};
+/* cred_get() with FLAGS (a bitwise OR of enum cred_get_flag). */
+int cred_get_ex(cred_conn *c, const char *ref, uint32_t version, unsigned flags,
+                struct cred_value **ret);
+
+/* Character sets for generated values, numbered as on the wire. */
+enum cred_charset {
+	CRED_CHARSET_BASE64URL = 0, /* A-Z a-z 0-9 - _ (the default) */
+	CRED_CHARSET_HEX = 1,       /* 0-9 a-f */
+	CRED_CHARSET_ALNUM = 2,     /* A-Z a-z 0-9 */
+	CRED_CHARSET_PRINTABLE = 3, /* printable ASCII but space (! to ~) */
+};
+/* The longest value the agent generates, in characters. */
+#define CRED_GENERATE_MAX 4096u
+/* "base64url", "hex", "alnum", "printable"; NULL for other numbers. */
+const char *cred_charset_name(int charset);
+/* The enum cred_charset for a name, or -CRED_E_USAGE. */
+int cred_charset_parse(const char *name);
+
+/* Options for cred_rotate(); zero-initialise and set what you need. */
+struct cred_rotate_opts {
+	uint32_t generate; /* 0: the VALUE given; 1..CRED_GENERATE_MAX: the agent
+	                      generates that many characters (VALUE NULL, LEN 0) */
+	int charset;       /* enum cred_charset, with generate only */
+	int64_t expires;   /* unix seconds; 0: none */
+};
+
+/*
+ * Add a version to an existing secret: VALUE (LEN bytes, as cred_put()
+ * sends it), or a value the agent generates when opts->generate is set.
+ * *ret_version, if not NULL, gets the new version number. RET_GENERATED,
+ * if not NULL with opts->generate set, asks the agent for the generated
+ * value and gets it (free with cred_value_free(), which zeroes it; its
+ * type is ""); otherwise the value never leaves the agent and
+ * *ret_generated, if not NULL, is set to NULL.
+ */
+int cred_rotate(cred_conn *c, const char *ref, const void *value, size_t len,
+                const struct cred_rotate_opts *opts, uint32_t *ret_version,
+                struct cred_value **ret_generated);
+/* Make the value of version TO (>= 1) current again, as a new version
+ * whose number *ret_version (if not NULL) gets. */
+int cred_rollback(cred_conn *c, const char *ref, uint32_t to, uint32_t *ret_version);
+/* Restore a soft-deleted secret. */
+int cred_undelete(cred_conn *c, const char *ref);
+/* Destroy now: every version when VERSION is 0, else that version only.
+ * Works on deleted secrets too; nothing can bring a purged value back. */
+int cred_purge(cred_conn *c, const char *ref, uint32_t version);
+/* A disabled secret answers CRED_E_DISABLED on get; its metadata stays
+ * readable. cred_enable() undoes it. */
+int cred_disable(cred_conn *c, const char *ref);
+int cred_enable(cred_conn *c, const char *ref);
+/* Set (add or replace) the "key=value" labels of SET and remove the label
+ * keys of REMOVE; both NULL-terminated, either may be NULL but not both
+ * empty (-CRED_E_USAGE). Keys not present are not an error. */
+int cred_label(cred_conn *c, const char *ref, const char *const *set,
+               const char *const *remove);
+
+/* Filters for cred_list_ex(); zero-initialise. */
+struct cred_list_filter {
+	const char *const *labels; /* NULL-terminated "key=value": every one must
+	                              match; NULL: no label filter */
+	int64_t expiring;          /* > 0: only secrets with an expiry at or
+	                              before this unix time; 0: no filter */
+};
+/* cred_list() with FILTER (may be NULL). */
+int cred_list_ex(cred_conn *c, const char *owner, const char *prefix, unsigned flags,
+                 const struct cred_list_filter *filter, struct cred_list **ret);
+
+/* ---- watching (libcred(3), "Watching") ---- */
+
+/* What a watch event reports, numbered as on the wire (never reused). */
+enum cred_event_type {
+	CRED_EVENT_PUT = 1,            /* a new version by put */
+	CRED_EVENT_ROTATED = 2,
+	CRED_EVENT_ROLLED_BACK = 3,
+	CRED_EVENT_DISABLED = 4,
+	CRED_EVENT_ENABLED = 5,
+	CRED_EVENT_DELETED = 6,
+	CRED_EVENT_UNDELETED = 7,
+	CRED_EVENT_PURGED = 8,         /* the whole secret: this watch ends */
+	CRED_EVENT_VERSION_PURGED = 9, /* one version */
+	/* Not from the agent: more events arrived than the connection queues
+	 * (CRED_EVENT_QUEUE_MAX) while the caller did other requests, and the
+	 * newest were dropped; re-read whatever is watched. It comes after
+	 * the events kept; NAME is "" and the other members are 0. */
+	CRED_EVENT_OVERFLOW = 0x100,
+};
+/* Events a connection keeps while its caller is busy with other calls. */
+#define CRED_EVENT_QUEUE_MAX 64u
+
+/* One change to a watched secret. No value, nothing to free. */
+struct cred_event {
+	int event;        /* enum cred_event_type */
+	uint32_t version; /* the current version after the change; 0 if purged */
+	int state;        /* enum cred_state after the change */
+	uid_t owner;      /* whose secret: the watch's reference */
+	char name[CRED_NAME_MAX + 1];
+};
+/* "put", "rotated", "rolled_back", "disabled", "enabled", "deleted",
+ * "undeleted", "purged", "version_purged", "overflow"; "unknown" else. */
+const char *cred_event_name(int event);
+
+/*
+ * Watch REF for changes: sends WATCH and waits for the agent to accept it
+ * (NOT_FOUND if there is no such secret). A connection may hold several
+ * watches and still serve every other request; the agent caps watches per
+ * user. A watch lasts until the connection closes or the secret is purged.
+ */
+int cred_watch(cred_conn *c, const char *ref);
+/*
+ * The next event of any watch on C: 1 with *ret filled, 0 when TIMEOUT_MS
+ * (-1: no limit) passed without one, or a negated error (-CRED_E_USAGE
+ * when C has no watch and no queued event left). Events that arrived
+ * during other calls are returned first, oldest first.
+ */
+int cred_watch_next(cred_conn *c, int timeout_ms, struct cred_event *ret);
+/* The descriptor to poll(2) for POLLIN before calling cred_watch_next()
+ * in an event loop (with timeout 0); -1 without a connection. */
+int cred_fd(const cred_conn *c);
+/* The number of events queued on C: cred_watch_next() returns them without
+ * reading the socket, so check this before polling cred_fd(). */
+size_t cred_events_pending(const cred_conn *c);
 
 #ifdef __cplusplus
 }

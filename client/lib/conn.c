@@ -229,6 +229,7 @@ cred_close(cred_conn *c)
 		return;
 	if (c->fd >= 0)
 		close(c->fd);
+	libcred_watch_free(c);
 	free(c->path);
 	free(c);
 }

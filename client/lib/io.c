@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Framed blocking I/O: one request out, one reply in, checked. */
+/* Framed blocking I/O: one request out, one reply in, checked; EVENT
+ * frames met on the way are queued for cred_watch_next(). */
 
 #include <errno.h>
 #include <stdarg.h>
@@ -103,8 +104,8 @@ read_all(int fd, uint8_t *p, size_t n, size_t *ret_got)
 }
 
 /* A failed stream is not reused: a later reply could be misread. */
-static int
-broken(cred_conn *c, int err, const char *why)
+int
+libcred_broken(cred_conn *c, int err, const char *why)
 {
 	c->broken = true;
 	libcred_msg_printf(c, "%s", why);
@@ -117,9 +118,8 @@ reply_cap(const cred_conn *c)
 	return c->frame_max > LIBCRED_REPLY_MAX ? c->frame_max : LIBCRED_REPLY_MAX;
 }
 
-/* Reads one whole reply frame into an exactly sized buffer. */
-static int
-read_reply(cred_conn *c, struct libcred_reply *ret)
+int
+libcred_read_frame(cred_conn *c, struct libcred_reply *ret)
 {
 	uint8_t lenbuf[PROTO_LEN_SIZE];
 	uint32_t len;
@@ -129,28 +129,46 @@ read_reply(cred_conn *c, struct libcred_reply *ret)
 
 	r = read_all(c->fd, lenbuf, sizeof(lenbuf), &got);
 	if (r < 0)
-		return broken(c, got == 0 && r == -EPIPE ? -CRED_E_FAILED : -CRED_E_PROTOCOL,
-		              got == 0 ? "the agent closed the connection" : "truncated reply");
+		return libcred_broken(c,
+		                      got == 0 && r == -EPIPE ? -CRED_E_FAILED : -CRED_E_PROTOCOL,
+		                      got == 0 ? "the agent closed the connection" : "truncated reply");
 	len = buf_load_u32(lenbuf);
 	if (len > reply_cap(c) || len < PROTO_REPLY_HDR - PROTO_LEN_SIZE)
-		return broken(c, -CRED_E_PROTOCOL, "reply frame of impossible size");
+		return libcred_broken(c, -CRED_E_PROTOCOL, "reply frame of impossible size");
 	buf = malloc((size_t)len + PROTO_LEN_SIZE);
 	if (buf == NULL)
-		return broken(c, -CRED_E_NOMEM, "out of memory");
+		return libcred_broken(c, -CRED_E_NOMEM, "out of memory");
 	memcpy(buf, lenbuf, sizeof(lenbuf));
 	ret->buf = buf;
 	ret->len = (size_t)len + PROTO_LEN_SIZE;
 	r = read_all(c->fd, buf + PROTO_LEN_SIZE, len, &got);
 	if (r < 0) {
 		libcred_reply_free(ret);
-		return broken(c, -CRED_E_PROTOCOL, "truncated reply");
+		return libcred_broken(c, -CRED_E_PROTOCOL, "truncated reply");
 	}
 	r = proto_frame_parse(buf, ret->len, reply_cap(c), true, &ret->frame);
 	if (r < 0 || (size_t)r != ret->len) {
 		libcred_reply_free(ret);
-		return broken(c, -CRED_E_PROTOCOL, "malformed reply frame");
+		return libcred_broken(c, -CRED_E_PROTOCOL, "malformed reply frame");
 	}
 	return 0;
+}
+
+int
+libcred_read_reply(cred_conn *c, struct libcred_reply *ret)
+{
+	int r;
+
+	for (;;) {
+		r = libcred_read_frame(c, ret);
+		if (r < 0 || ret->frame.type != PROTO_MSG_EVENT)
+			return r;
+		/* A watched secret changed while we wait for something else. */
+		r = libcred_event_push(c, &ret->frame);
+		libcred_reply_free(ret);
+		if (r < 0)
+			return r;
+	}
 }
 
 /* Encodes into an exactly sized buffer, sends it and zeroes it. */
@@ -188,7 +206,8 @@ send_request(cred_conn *c, uint32_t reqid, libcred_encode_fn enc, const void *ms
 	}
 	r = write_all(c->fd, buf, n);
 	if (r < 0)
-		r = broken(c, r == -ENOMEM ? -CRED_E_NOMEM : -CRED_E_FAILED, "connection lost");
+		r = libcred_broken(c, r == -ENOMEM ? -CRED_E_NOMEM : -CRED_E_FAILED,
+		                   "connection lost");
 out:
 	freezero(buf, n);
 	return r;
@@ -211,12 +230,12 @@ libcred_call(cred_conn *c, uint8_t type, libcred_encode_fn enc, const void *msg,
 	r = send_request(c, reqid, enc, msg, value_len);
 	if (r < 0)
 		return r;
-	r = read_reply(c, ret);
+	r = libcred_read_reply(c, ret);
 	if (r < 0)
 		return r;
 	if (ret->frame.reqid != reqid || ret->frame.type != (type | PROTO_REPLY_BIT)) {
 		libcred_reply_free(ret);
-		return broken(c, -CRED_E_PROTOCOL, "reply does not match the request");
+		return libcred_broken(c, -CRED_E_PROTOCOL, "reply does not match the request");
 	}
 	if (ret->frame.status == PROTO_OK)
 		return 0;
@@ -226,5 +245,23 @@ libcred_call(cred_conn *c, uint8_t type, libcred_encode_fn enc, const void *msg,
 	else
 		libcred_msg_set(c, sr.message);
 	libcred_reply_free(ret);
+	return r;
+}
+
+int
+libcred_simple_call(cred_conn *c, uint8_t type, libcred_encode_fn enc, const void *msg)
+{
+	struct proto_simple_reply sr;
+	struct libcred_reply rep;
+	int r;
+
+	r = libcred_call(c, type, enc, msg, 0, &rep);
+	if (r < 0)
+		return r;
+	if (proto_decode_simple_reply(rep.frame.body, &sr) < 0)
+		r = -CRED_E_PROTOCOL;
+	else
+		libcred_msg_set(c, sr.message);
+	libcred_reply_free(&rep);
 	return r;
 }

@@ -30,6 +30,17 @@
 /* The system socket tried when no user socket exists. */
 #define LIBCRED_SYSTEM_SOCK "/run/credagent/sock"
 
+/* One accepted WATCH: its request id tags its EVENT frames. */
+struct libcred_watch {
+	uint32_t reqid;
+	uid_t owner;
+	char name[PROTO_NAME_MAX + 1];
+};
+
+/* EVENT frames that arrived while the caller waited for something else:
+ * a ring of LIBCRED_EVENT_QUEUE entries, allocated with the first watch. */
+#define LIBCRED_EVENT_QUEUE CRED_EVENT_QUEUE_MAX
+
 struct cred_conn {
 	int fd;
 	bool broken;        /* I/O or framing failed: the stream is unusable */
@@ -37,6 +48,11 @@ struct cred_conn {
 	uint32_t frame_max; /* the agent's limit, from HELLO */
 	uint32_t mode;      /* enum proto_mode, from HELLO */
 	char *path;
+	struct libcred_watch *watches;
+	size_t n_watches, cap_watches;
+	struct cred_event *events; /* the ring, or NULL before any watch */
+	size_t ev_head, ev_len;
+	bool ev_overflow; /* events were dropped: report CRED_EVENT_OVERFLOW */
 	char msg[PROTO_MESSAGE_MAX + 1];
 };
 
@@ -63,6 +79,44 @@ typedef int (*libcred_encode_fn)(struct buf_writer *w, uint32_t reqid, const voi
  */
 int libcred_call(cred_conn *c, uint8_t type, libcred_encode_fn enc, const void *msg,
                  size_t value_len, struct libcred_reply *ret) LIBCRED_WUR;
+
+/*
+ * Reads one frame that is not an EVENT: EVENT frames before it are queued
+ * (see libcred_event_take). Returns 0 with *ret filled (the caller checks
+ * its id and type and frees it), or a negated error with C broken.
+ */
+int libcred_read_reply(cred_conn *c, struct libcred_reply *ret) LIBCRED_WUR;
+/* Queues the EVENT frame F of C: 0, or -CRED_E_PROTOCOL (C broken) for a
+ * malformed event or one of no watch. A full queue drops it and sets
+ * ev_overflow. */
+int libcred_event_push(cred_conn *c, const struct proto_frame *f) LIBCRED_WUR;
+/* Frees the watch table and the event queue (from cred_close). */
+void libcred_watch_free(cred_conn *c);
+/* Marks C unusable with message WHY and returns ERR. */
+int libcred_broken(cred_conn *c, int err, const char *why);
+/* Reads one whole frame (any type) into an exactly sized buffer. */
+int libcred_read_frame(cred_conn *c, struct libcred_reply *ret) LIBCRED_WUR;
+
+/* libcred_call() for requests answered by a simple reply (status and an
+ * optional MESSAGE): 0 with the message kept, or the negated error. */
+int libcred_simple_call(cred_conn *c, uint8_t type, libcred_encode_fn enc,
+                        const void *msg) LIBCRED_WUR;
+
+/* What libcred_span_build() checks each item as. */
+enum libcred_item { LIBCRED_ITEM_LABEL, LIBCRED_ITEM_LABEL_KEY };
+/*
+ * The repeated string fields TAG, one per item of the NULL-terminated
+ * ITEMS (NULL or empty: none), encoded into an exactly sized buffer
+ * *ret_buf (NULL when none; the caller frees it) that SPAN borrows. Every
+ * item is checked as KIND says, and at most PROTO_LABELS_MAX are taken:
+ * 0 or -CRED_E_USAGE / -CRED_E_NOMEM.
+ */
+int libcred_span_build(const char *const *items, uint8_t tag, enum libcred_item kind,
+                       struct proto_list_span *span, uint8_t **ret_buf) LIBCRED_WUR;
+
+/* A cred_value holding a copy of VALUE (exactly sized, NUL after it). */
+int libcred_value_new(struct proto_bytes value, struct proto_bytes type, uint32_t version,
+                      struct cred_value **ret) LIBCRED_WUR;
 
 /* Clears the connection's message; every public call starts with it. */
 void libcred_msg_clear(cred_conn *c);

@@ -246,9 +246,31 @@ list_request(const char *owner, const char *prefix, unsigned flags, struct proto
 	return 0;
 }
 
+/* The filters of a LIST; *ret_buf holds the label fields (caller frees). */
+static int
+list_filter(const struct cred_list_filter *f, struct proto_list *m, uint8_t **ret_buf)
+{
+	*ret_buf = NULL;
+	if (f == NULL)
+		return 0;
+	if (f->expiring < 0)
+		return -CRED_E_USAGE;
+	m->has_expiring = f->expiring > 0;
+	m->expiring = (uint64_t)f->expiring;
+	return libcred_span_build(f->labels, PROTO_TAG_LABEL, LIBCRED_ITEM_LABEL, &m->labels,
+	                          ret_buf);
+}
+
 int
 cred_list(cred_conn *c, const char *owner, const char *prefix, unsigned flags,
           struct cred_list **ret)
+{
+	return cred_list_ex(c, owner, prefix, flags, NULL, ret);
+}
+
+int
+cred_list_ex(cred_conn *c, const char *owner, const char *prefix, unsigned flags,
+             const struct cred_list_filter *filter, struct cred_list **ret)
 {
 	uint8_t cursor[PROTO_CURSOR_MAX];
 	size_t cursor_len = 0, cap = 0, pages = 0;
@@ -256,6 +278,7 @@ cred_list(cred_conn *c, const char *owner, const char *prefix, unsigned flags,
 	struct proto_list_reply lr;
 	struct libcred_reply rep;
 	struct cred_list *l;
+	uint8_t *labels = NULL;
 	int r;
 
 	if (c == NULL || ret == NULL)
@@ -264,9 +287,14 @@ cred_list(cred_conn *c, const char *owner, const char *prefix, unsigned flags,
 	r = list_request(owner, prefix, flags, &m);
 	if (r < 0)
 		return r;
+	r = list_filter(filter, &m, &labels);
+	if (r < 0)
+		return r;
 	l = calloc(1, sizeof(*l));
-	if (l == NULL)
+	if (l == NULL) {
+		free(labels);
 		return -CRED_E_NOMEM;
+	}
 	do {
 		m.cursor = (struct proto_bytes){.ptr = cursor, .len = cursor_len};
 		r = libcred_call(c, PROTO_MSG_LIST, encode_list, &m, 0, &rep);
@@ -284,9 +312,11 @@ cred_list(cred_conn *c, const char *owner, const char *prefix, unsigned flags,
 		if (r < 0)
 			goto fail;
 	} while (cursor_len > 0);
+	free(labels);
 	*ret = l;
 	return 0;
 fail:
+	free(labels);
 	cred_list_free(l);
 	return r;
 }

@@ -80,9 +80,25 @@ cred_status_free(struct cred_status *s)
 	free(s);
 }
 
-/* The LABEL fields of a PUT, encoded into a scratch buffer. */
-static int
-labels_build(const char *const *labels, struct proto_list_span *span, uint8_t **ret_buf)
+static bool
+item_valid(const char *s, enum libcred_item kind)
+{
+	char key[PROTO_LABEL_KEY_MAX + 2];
+	size_t n = strlen(s);
+
+	if (kind == LIBCRED_ITEM_LABEL)
+		return proto_label_valid(s, n);
+	/* A key is valid when "KEY=" is a valid label. */
+	if (n == 0 || n > PROTO_LABEL_KEY_MAX || strchr(s, '=') != NULL)
+		return false;
+	memcpy(key, s, n);
+	key[n] = '=';
+	return proto_label_valid(key, n + 1);
+}
+
+int
+libcred_span_build(const char *const *items, uint8_t tag, enum libcred_item kind,
+                   struct proto_list_span *span, uint8_t **ret_buf)
 {
 	struct buf_writer w;
 	size_t i, n = 0;
@@ -91,21 +107,21 @@ labels_build(const char *const *labels, struct proto_list_span *span, uint8_t **
 	*ret_buf = NULL;
 	span->raw = (struct proto_bytes){0};
 	span->count = 0;
-	if (labels == NULL || labels[0] == NULL)
+	if (items == NULL || items[0] == NULL)
 		return 0;
 	buf_writer_init(&w, NULL, 0);
-	for (i = 0; labels[i] != NULL; i++) {
-		if (i >= PROTO_LABELS_MAX || !proto_label_valid(labels[i], strlen(labels[i])))
+	for (i = 0; items[i] != NULL; i++) {
+		if (i >= PROTO_LABELS_MAX || !item_valid(items[i], kind))
 			return -CRED_E_USAGE;
-		proto_put_string(&w, PROTO_TAG_LABEL, labels[i], strlen(labels[i]));
+		proto_put_string(&w, tag, items[i], strlen(items[i]));
 	}
 	n = w.len;
 	buf = malloc(n);
 	if (buf == NULL)
 		return -CRED_E_NOMEM;
 	buf_writer_init(&w, buf, n);
-	for (i = 0; labels[i] != NULL; i++)
-		proto_put_string(&w, PROTO_TAG_LABEL, labels[i], strlen(labels[i]));
+	for (i = 0; items[i] != NULL; i++)
+		proto_put_string(&w, tag, items[i], strlen(items[i]));
 	if (buf_writer_error(&w) < 0) {
 		free(buf);
 		return -CRED_E_FAILED;
@@ -159,7 +175,8 @@ cred_put(cred_conn *c, const char *ref, const void *value, size_t len,
 	r = put_fill(ref, opts, &m);
 	if (r < 0)
 		return r;
-	r = labels_build(opts != NULL ? opts->labels : NULL, &m.labels, &labels);
+	r = libcred_span_build(opts != NULL ? opts->labels : NULL, PROTO_TAG_LABEL,
+	                       LIBCRED_ITEM_LABEL, &m.labels, &labels);
 	if (r < 0)
 		return r;
 	m.value = (struct proto_bytes){.ptr = value, .len = len};
@@ -178,8 +195,9 @@ cred_put(cred_conn *c, const char *ref, const void *value, size_t len,
 	return r;
 }
 
-static int
-value_new(const struct proto_get_reply *gr, struct cred_value **ret)
+int
+libcred_value_new(struct proto_bytes value, struct proto_bytes type, uint32_t version,
+                  struct cred_value **ret)
 {
 	struct cred_value *v;
 
@@ -187,30 +205,31 @@ value_new(const struct proto_get_reply *gr, struct cred_value **ret)
 	if (v == NULL)
 		return -CRED_E_NOMEM;
 	/* Exactly sized and never grown; cred_value_free() zeroes it. */
-	v->data = malloc(gr->value.len + 1);
-	v->type = libcred_strdup_span(gr->type);
+	v->data = malloc(value.len + 1);
+	v->type = libcred_strdup_span(type);
 	if (v->data == NULL || v->type == NULL) {
 		cred_value_free(v);
 		return -CRED_E_NOMEM;
 	}
-	v->len = gr->value.len;
+	v->len = value.len;
 	if (v->len > 0)
-		memcpy(v->data, gr->value.ptr, v->len);
+		memcpy(v->data, value.ptr, v->len);
 	v->data[v->len] = '\0';
-	v->version = gr->version;
+	v->version = version;
 	*ret = v;
 	return 0;
 }
 
 int
-cred_get(cred_conn *c, const char *ref, uint32_t version, struct cred_value **ret)
+cred_get_ex(cred_conn *c, const char *ref, uint32_t version, unsigned flags,
+            struct cred_value **ret)
 {
 	struct proto_get m = {0};
 	struct proto_get_reply gr;
 	struct libcred_reply rep;
 	int r;
 
-	if (c == NULL || ret == NULL)
+	if (c == NULL || ret == NULL || (flags & ~(unsigned)CRED_GET_ALLOW_EXPIRED) != 0)
 		return -CRED_E_USAGE;
 	libcred_msg_clear(c);
 	r = libcred_ref_parse(ref, &m.ref);
@@ -218,6 +237,7 @@ cred_get(cred_conn *c, const char *ref, uint32_t version, struct cred_value **re
 		return r;
 	m.has_version = version > 0;
 	m.version = version;
+	m.flags = (flags & CRED_GET_ALLOW_EXPIRED) ? PROTO_GET_ALLOW_EXPIRED : 0;
 	r = libcred_call(c, PROTO_MSG_GET, encode_get, &m, 0, &rep);
 	if (r < 0)
 		return r;
@@ -225,11 +245,17 @@ cred_get(cred_conn *c, const char *ref, uint32_t version, struct cred_value **re
 		r = -CRED_E_PROTOCOL;
 	} else {
 		libcred_msg_set(c, gr.message);
-		r = value_new(&gr, ret);
+		r = libcred_value_new(gr.value, gr.type, gr.version, ret);
 	}
 	/* The frame held the value: libcred_reply_free() zeroes it. */
 	libcred_reply_free(&rep);
 	return r;
+}
+
+int
+cred_get(cred_conn *c, const char *ref, uint32_t version, struct cred_value **ret)
+{
+	return cred_get_ex(c, ref, version, 0, ret);
 }
 
 void
@@ -248,8 +274,6 @@ int
 cred_delete(cred_conn *c, const char *ref)
 {
 	struct proto_named m = {0};
-	struct proto_simple_reply sr;
-	struct libcred_reply rep;
 	int r;
 
 	if (c == NULL)
@@ -258,13 +282,5 @@ cred_delete(cred_conn *c, const char *ref)
 	r = libcred_ref_parse(ref, &m.ref);
 	if (r < 0)
 		return r;
-	r = libcred_call(c, PROTO_MSG_DELETE, encode_delete, &m, 0, &rep);
-	if (r < 0)
-		return r;
-	if (proto_decode_simple_reply(rep.frame.body, &sr) < 0)
-		r = -CRED_E_PROTOCOL;
-	else
-		libcred_msg_set(c, sr.message);
-	libcred_reply_free(&rep);
-	return r;
+	return libcred_simple_call(c, PROTO_MSG_DELETE, encode_delete, &m);
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "proto/proto.h"
@@ -39,6 +40,26 @@ struct fake {
 	size_t put_len;
 	uint32_t put_labels;
 	bool put_cas;
+	/* Lifecycle requests, as the fake saw them. */
+	struct proto_rotate rotate; /* spans not valid after the call */
+	uint8_t rotate_value[64];
+	uint32_t rollback_to;
+	bool purge_all;
+	uint32_t purge_version;
+	uint8_t last_type; /* of the last request */
+	uint32_t label_set, label_remove;
+	uint32_t list_labels;
+	bool list_has_expiring;
+	uint64_t list_expiring;
+	uint32_t get_flags;
+	/* Watching: the id of the last accepted WATCH, and EVENT frames to
+	 * send around the reply to the next request (then reset). */
+	uint32_t watch_id;
+	int events_before;
+	int events_after;
+	uint32_t event_kind; /* enum proto_event to send; 0: ROTATED */
+	bool event_bad_id;   /* tag them with an id no WATCH had */
+	uint32_t events_sent;
 };
 
 #define FAKE_CHECK(f, cond)                                                                        \
@@ -65,6 +86,14 @@ read_n(int fd, uint8_t *p, size_t n)
 	return true;
 }
 
+/* Writes N bytes (none: no write at all, so a client that has hung up
+ * after its last reply does not make us write to a closed socket). */
+static bool
+send_n(int fd, const uint8_t *p, size_t n)
+{
+	return n == 0 || send(fd, p, n, MSG_NOSIGNAL) == (ssize_t)n;
+}
+
 static void
 fake_meta(struct proto_meta *m, const char *name, struct proto_list_span labels)
 {
@@ -84,7 +113,7 @@ fake_meta(struct proto_meta *m, const char *name, struct proto_list_span labels)
 }
 
 static int
-fake_list(struct buf_writer *w, uint32_t id, struct proto_bytes body)
+fake_list(struct fake *f, struct buf_writer *w, uint32_t id, struct proto_bytes body)
 {
 	static const char *const page1[] = {"app/a", "app/b"};
 	struct proto_list m;
@@ -93,6 +122,9 @@ fake_list(struct buf_writer *w, uint32_t id, struct proto_bytes body)
 
 	if (proto_decode_list(body, &m) < 0 || !span_eq(m.prefix, "app/"))
 		return proto_encode_simple_reply(w, PROTO_MSG_LIST, id, PROTO_BAD_REQUEST, NULL, 0);
+	f->list_labels = m.labels.count;
+	f->list_has_expiring = m.has_expiring;
+	f->list_expiring = m.expiring;
 	start = proto_reply_begin(w, PROTO_MSG_LIST, id, PROTO_OK);
 	if (m.cursor.len == 0) {
 		for (i = 0; i < 2; i++) {
@@ -159,7 +191,7 @@ fake_put(struct fake *f, struct buf_writer *w, uint32_t id, struct proto_bytes b
 }
 
 static int
-fake_get(struct buf_writer *w, uint32_t id, struct proto_bytes body)
+fake_get(struct fake *f, struct buf_writer *w, uint32_t id, struct proto_bytes body)
 {
 	static const char msg[] = "no such secret";
 	struct proto_get_reply gr = {.version = 2, .type = S("generic"), .value = S(SECRET)};
@@ -167,11 +199,125 @@ fake_get(struct buf_writer *w, uint32_t id, struct proto_bytes body)
 
 	if (proto_decode_get(body, &m) < 0)
 		return proto_encode_simple_reply(w, PROTO_MSG_GET, id, PROTO_BAD_REQUEST, NULL, 0);
+	f->get_flags = m.flags;
+	/* app/expired expired at 1700000000: read only with ALLOW_EXPIRED. */
+	if (span_eq(m.ref.name, "app/expired") && !(m.flags & PROTO_GET_ALLOW_EXPIRED))
+		return proto_encode_simple_reply(w, PROTO_MSG_GET, id, PROTO_EXPIRED, "expired", 7);
+	if (span_eq(m.ref.name, "app/expired")) {
+		gr.message = S("expired at 2023-11-14T22:13:20Z");
+		return proto_encode_get_reply(w, id, &gr);
+	}
 	if (!span_eq(m.ref.name, "app/token") || m.ref.has_owner)
 		return proto_encode_simple_reply(w, PROTO_MSG_GET, id, PROTO_NOT_FOUND, msg,
 		                                 sizeof(msg) - 1);
 	gr.version = m.has_version ? m.version : 2;
 	return proto_encode_get_reply(w, id, &gr);
+}
+
+/* ROTATE: version 4; a generated value is "0123456789abcdef..." cut to
+ * the length asked. app/missing is NOT_FOUND. */
+static int
+fake_rotate(struct fake *f, struct buf_writer *w, uint32_t id, struct proto_bytes body)
+{
+	static const char gen[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	struct proto_rotate_reply rr = {.version = 4};
+	struct proto_rotate m;
+
+	if (proto_decode_rotate(body, &m) < 0)
+		return proto_encode_simple_reply(w, PROTO_MSG_ROTATE, id, PROTO_BAD_REQUEST, NULL,
+		                                 0);
+	if (span_eq(m.ref.name, "app/missing"))
+		return proto_encode_simple_reply(w, PROTO_MSG_ROTATE, id, PROTO_NOT_FOUND, NULL, 0);
+	f->rotate = m;
+	f->rotate.value = (struct proto_bytes){0};
+	if (m.has_value) {
+		f->rotate.value.len = m.value.len < sizeof(f->rotate_value)
+		                              ? m.value.len
+		                              : sizeof(f->rotate_value);
+		memcpy(f->rotate_value, m.value.ptr, f->rotate.value.len);
+	}
+	if (m.flags & PROTO_ROTATE_PRINT) {
+		FAKE_CHECK(f, m.gen_length > 0 && m.gen_length < sizeof(gen));
+		rr.has_value = true;
+		rr.value = (struct proto_bytes){(const uint8_t *)gen, m.gen_length};
+	}
+	return proto_encode_rotate_reply(w, id, &rr);
+}
+
+static int
+fake_versioned(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
+{
+	struct proto_versioned m;
+	size_t start;
+
+	if (proto_decode_versioned(fr->body, fr->type, &m) < 0)
+		return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_BAD_REQUEST, NULL,
+		                                 0);
+	if (fr->type == PROTO_MSG_ROLLBACK) {
+		f->rollback_to = m.version;
+		if (m.version > 2)
+			return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_NOT_FOUND,
+			                                 "no version 9", 12);
+		/* A PUT reply's body under the ROLLBACK reply type. */
+		start = proto_reply_begin(w, PROTO_MSG_ROLLBACK, fr->reqid, PROTO_OK);
+		proto_put_u32(w, PROTO_TAG_VERSION, 5);
+		return proto_frame_end(w, start);
+	}
+	f->purge_all = !m.has_version;
+	f->purge_version = m.version;
+	return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_OK, NULL, 0);
+}
+
+static int
+fake_label(struct fake *f, struct buf_writer *w, uint32_t id, struct proto_bytes body)
+{
+	struct proto_label m;
+	struct proto_iter it;
+	struct proto_bytes b;
+
+	if (proto_decode_label(body, &m) < 0)
+		return proto_encode_simple_reply(w, PROTO_MSG_LABEL, id, PROTO_BAD_REQUEST, NULL, 0);
+	f->label_set = m.set.count;
+	f->label_remove = m.remove.count;
+	proto_iter_init(&it, &m.remove);
+	if (m.remove.count > 0)
+		FAKE_CHECK(f, proto_iter_next(&it, &b) == 1 && span_eq(b, "old"));
+	return proto_encode_simple_reply(w, PROTO_MSG_LABEL, id, PROTO_OK, NULL, 0);
+}
+
+/* UNDELETE, DISABLE, ENABLE and WATCH: app/missing is NOT_FOUND. */
+static int
+fake_named(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
+{
+	struct proto_named m;
+
+	if (proto_decode_named(fr->body, &m) < 0)
+		return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_BAD_REQUEST, NULL,
+		                                 0);
+	if (span_eq(m.ref.name, "app/missing"))
+		return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_NOT_FOUND, NULL, 0);
+	if (fr->type == PROTO_MSG_WATCH)
+		f->watch_id = fr->reqid;
+	return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_OK, NULL, 0);
+}
+
+/* N EVENT frames of the last WATCH into W: versions 10, 11, ... */
+static int
+fake_events(struct fake *f, struct buf_writer *w, int n)
+{
+	struct proto_event_msg em = {.event = f->event_kind != 0 ? f->event_kind
+	                                                         : PROTO_EVENT_ROTATED,
+	                             .state = PROTO_STATE_ACTIVE};
+	uint32_t id = f->event_bad_id ? f->watch_id + 1000 : f->watch_id;
+
+	for (; n > 0; n--) {
+		em.version = 10 + f->events_sent++;
+		if (em.event == PROTO_EVENT_PURGED)
+			em.version = 0;
+		if (proto_encode_event(w, id, &em) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -193,10 +339,18 @@ fake_answer(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
 		FAKE_CHECK(f, proto_decode_hello(fr->body, &h) == 0 && h.version == PROTO_VERSION);
 		return proto_encode_hello_reply(w, fr->reqid, &hr);
 	case PROTO_MSG_STATUS: return proto_encode_status_reply(w, fr->reqid, &sr);
-	case PROTO_MSG_GET: return fake_get(w, fr->reqid, fr->body);
+	case PROTO_MSG_GET: return fake_get(f, w, fr->reqid, fr->body);
 	case PROTO_MSG_PUT: return fake_put(f, w, fr->reqid, fr->body);
 	case PROTO_MSG_INFO: return fake_info(w, fr->reqid, fr->body);
-	case PROTO_MSG_LIST: return fake_list(w, fr->reqid, fr->body);
+	case PROTO_MSG_LIST: return fake_list(f, w, fr->reqid, fr->body);
+	case PROTO_MSG_ROTATE: return fake_rotate(f, w, fr->reqid, fr->body);
+	case PROTO_MSG_ROLLBACK:
+	case PROTO_MSG_PURGE: return fake_versioned(f, fr, w);
+	case PROTO_MSG_LABEL: return fake_label(f, w, fr->reqid, fr->body);
+	case PROTO_MSG_UNDELETE:
+	case PROTO_MSG_DISABLE:
+	case PROTO_MSG_ENABLE:
+	case PROTO_MSG_WATCH: return fake_named(f, fr, w);
 	case PROTO_MSG_DELETE:
 		return proto_encode_simple_reply(w, PROTO_MSG_DELETE, fr->reqid, PROTO_OK, NULL, 0);
 	default:
@@ -208,10 +362,10 @@ fake_answer(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
 static void *
 fake_agent(void *arg)
 {
-	static uint8_t in[1u << 16], out[1u << 16];
+	static uint8_t in[1u << 16], out[1u << 16], before[1u << 16], after[1u << 16];
 	struct fake *f = arg;
 	struct proto_frame fr;
-	struct buf_writer w;
+	struct buf_writer w, bw, aw;
 	uint32_t len;
 
 	for (;;) {
@@ -231,6 +385,7 @@ fake_agent(void *arg)
 		f->last_id = fr.reqid;
 		if (fr.type != PROTO_MSG_HELLO)
 			f->requests++;
+		f->last_type = fr.type;
 		buf_writer_init(&w, out, sizeof(out));
 		if (fake_answer(f, &fr, &w) < 0) {
 			f->errors++;
@@ -238,7 +393,17 @@ fake_agent(void *arg)
 		}
 		if (f->bad_id)
 			buf_store_u32(out + 5, fr.reqid + 100);
-		if (write(f->fd, out, w.len) != (ssize_t)w.len)
+		/* Events of a watch may come before or after any reply. */
+		buf_writer_init(&bw, before, sizeof(before));
+		buf_writer_init(&aw, after, sizeof(after));
+		if (fake_events(f, &bw, f->events_before) < 0 ||
+		    fake_events(f, &aw, f->events_after) < 0) {
+			f->errors++;
+			break;
+		}
+		f->events_before = f->events_after = 0;
+		if (!send_n(f->fd, before, bw.len) || !send_n(f->fd, out, w.len) ||
+		    !send_n(f->fd, after, aw.len))
 			break;
 	}
 	close(f->fd);
