@@ -9,7 +9,8 @@
  * One schema per message body, in the field order of proto.h. Decoders
  * check structure and caps only; whether a name or label is acceptable is
  * the agent's call (proto_name_valid() and friends, answered with USAGE).
- * The lifecycle messages of issue 3 are in decode-lifecycle.c.
+ * The lifecycle messages of issue 3 are in decode-lifecycle.c, SHARE and
+ * UNSHARE in decode-share.c.
  */
 
 enum { HELLO_VERSION, HELLO_FEATURES };
@@ -87,7 +88,24 @@ static const struct proto_spec version_info_specs[] = {
 };
 static const struct proto_schema version_info_schema = SCHEMA(version_info);
 
-/* The INFO reply; a LIST entry is its first META_ENTRY_N fields. */
+/* A GRANT group: the cross-field rules (one grantee, PERM not 0) are
+ * checked by proto_decode_grant(), which proto_decode_info_reply() runs
+ * on every group. */
+enum { GRANT_NAME, GRANT_CREATED, GRANT_CREATED_BY, GRANT_FLAGS, GRANT_UID, GRANT_GID, GRANT_PERM };
+static const struct proto_spec grant_specs[] = {
+	[GRANT_NAME] = NAME,
+	[GRANT_CREATED] = U64(PROTO_TAG_CREATED, REQ),
+	[GRANT_CREATED_BY] = U32(PROTO_TAG_CREATED_BY, REQ),
+	[GRANT_FLAGS] = BITS(PROTO_TAG_FLAGS, 0, PROTO_SHARE_FLAGS_ALL),
+	[GRANT_UID] = U32(PROTO_TAG_GRANTEE_UID, 0),
+	[GRANT_GID] = U32(PROTO_TAG_GRANTEE_GID, 0),
+	[GRANT_PERM] = ENUM(PROTO_TAG_PERM, REQ, PROTO_PERM_MAX),
+};
+static const struct proto_schema grant_schema = SCHEMA(grant);
+
+/* The INFO reply and a LIST entry share their first META_COMMON_N fields;
+ * then the INFO reply has VERSIONS*, GRANT*, SHARED?, MESSAGE? and an
+ * entry only SHARED?. */
 enum {
 	META_OWNER,
 	META_NAME,
@@ -100,28 +118,42 @@ enum {
 	META_UPDATED,
 	META_DELETED,
 	META_LABEL,
-	META_ENTRY_N,
-	META_VERSIONS = META_ENTRY_N,
+	META_COMMON_N,
+	META_VERSIONS = META_COMMON_N,
+	META_GRANT,
+	META_SHARED,
 	META_MESSAGE,
 };
+enum { ENTRY_SHARED = META_COMMON_N };
+#define META_COMMON_SPECS                                                       \
+	[META_OWNER] = U32(PROTO_TAG_OWNER, REQ),                               \
+	[META_NAME] = NAME,                                                     \
+	[META_VERSION] = U32(PROTO_TAG_VERSION, REQ),                           \
+	[META_TYPE] = STR(PROTO_TAG_TYPE, REQ, PROTO_TYPE_MAX),                 \
+	[META_STATE] = ENUM(PROTO_TAG_STATE, REQ, PROTO_STATE_MAX),             \
+	[META_MAX_VERSIONS] = U32(PROTO_TAG_MAX_VERSIONS, REQ),                 \
+	[META_EXPIRES] = U64(PROTO_TAG_EXPIRES, 0),                             \
+	[META_CREATED] = U64(PROTO_TAG_CREATED, REQ),                           \
+	[META_UPDATED] = U64(PROTO_TAG_UPDATED, REQ),                           \
+	[META_DELETED] = U64(PROTO_TAG_DELETED, 0),                             \
+	[META_LABEL] = LABELS
+#define SHARED ENUM(PROTO_TAG_SHARED, 0, 1)
 static const struct proto_spec meta_specs[] = {
-	[META_OWNER] = U32(PROTO_TAG_OWNER, REQ),
-	[META_NAME] = NAME,
-	[META_VERSION] = U32(PROTO_TAG_VERSION, REQ),
-	[META_TYPE] = STR(PROTO_TAG_TYPE, REQ, PROTO_TYPE_MAX),
-	[META_STATE] = ENUM(PROTO_TAG_STATE, REQ, PROTO_STATE_MAX),
-	[META_MAX_VERSIONS] = U32(PROTO_TAG_MAX_VERSIONS, REQ),
-	[META_EXPIRES] = U64(PROTO_TAG_EXPIRES, 0),
-	[META_CREATED] = U64(PROTO_TAG_CREATED, REQ),
-	[META_UPDATED] = U64(PROTO_TAG_UPDATED, REQ),
-	[META_DELETED] = U64(PROTO_TAG_DELETED, 0),
-	[META_LABEL] = LABELS,
+	META_COMMON_SPECS,
 	[META_VERSIONS] = {.tag = PROTO_TAG_VERSIONS, .kind = PROTO_KIND_GROUP,
 			   .flags = PROTO_F_REPEAT, .max_count = PROTO_VERSIONS_MAX,
 			   .group = &version_info_schema},
+	[META_GRANT] = {.tag = PROTO_TAG_GRANT, .kind = PROTO_KIND_GROUP,
+			.flags = PROTO_F_REPEAT, .max_count = PROTO_GRANTS_MAX,
+			.group = &grant_schema},
+	[META_SHARED] = SHARED,
 	[META_MESSAGE] = MESSAGE,
 };
-static const struct proto_schema meta_entry_schema = {meta_specs, META_ENTRY_N};
+static const struct proto_spec entry_specs[] = {
+	META_COMMON_SPECS,
+	[ENTRY_SHARED] = SHARED,
+};
+static const struct proto_schema meta_entry_schema = SCHEMA(entry);
 
 enum {
 	LIST_OWNER,
@@ -172,6 +204,7 @@ static const struct proto_schema
 	empty_schema = {NULL, 0};
 
 _Static_assert(ARRAY_SIZE(meta_specs) <= PROTO_SCHEMA_MAX, "meta schema too large");
+_Static_assert(ARRAY_SIZE(entry_specs) == META_COMMON_N + 1, "entry: the common fields, SHARED");
 
 int
 proto_decode_hello(struct proto_bytes body, struct proto_hello *ret)
@@ -309,7 +342,8 @@ proto_decode_named(struct proto_bytes body, struct proto_named *ret)
 	return 0;
 }
 
-/* Slots of the meta schema (or its entry prefix) to the struct. */
+/* Slots of the meta schema, or of the entry schema (FULL false), to the
+ * struct. */
 static void
 meta_from(const struct proto_slot *s, bool full, struct proto_meta *ret)
 {
@@ -330,7 +364,11 @@ meta_from(const struct proto_slot *s, bool full, struct proto_meta *ret)
 	};
 	if (full) {
 		ret->versions = s[META_VERSIONS].span;
+		ret->grants = s[META_GRANT].span;
+		ret->shared = proto_slot_u32(&s[META_SHARED]);
 		ret->message = s[META_MESSAGE].val;
+	} else {
+		ret->shared = proto_slot_u32(&s[ENTRY_SHARED]);
 	}
 }
 
@@ -338,9 +376,17 @@ int
 proto_decode_info_reply(struct proto_bytes body, struct proto_meta *ret)
 {
 	struct proto_slot s[ARRAY_SIZE(meta_specs)];
+	struct proto_grant g;
+	struct proto_iter it;
+	struct proto_bytes group;
 
 	if (proto_fields_parse(body, &meta_schema, s) < 0)
 		return -EBADMSG;
+	/* The schema has checked each GRANT's fields; its rules are here. */
+	proto_iter_init(&it, &s[META_GRANT].span);
+	while (proto_iter_next(&it, &group) == 1)
+		if (proto_decode_grant(group, &g) < 0)
+			return -EBADMSG;
 	meta_from(s, true, ret);
 	return 0;
 }
@@ -348,7 +394,7 @@ proto_decode_info_reply(struct proto_bytes body, struct proto_meta *ret)
 int
 proto_decode_meta_entry(struct proto_bytes group, struct proto_meta *ret)
 {
-	struct proto_slot s[META_ENTRY_N];
+	struct proto_slot s[ARRAY_SIZE(entry_specs)];
 
 	if (proto_fields_parse(group, &meta_entry_schema, s) < 0)
 		return -EBADMSG;
@@ -367,6 +413,31 @@ proto_decode_version_info(struct proto_bytes group, struct proto_version_info *r
 		.version = proto_slot_u32(&s[VI_VERSION]),
 		.created = proto_slot_u64(&s[VI_CREATED]),
 		.created_by = proto_slot_u32(&s[VI_CREATED_BY]),
+	};
+	return 0;
+}
+
+int
+proto_decode_grant(struct proto_bytes group, struct proto_grant *ret)
+{
+	struct proto_slot s[ARRAY_SIZE(grant_specs)];
+
+	if (proto_fields_parse(group, &grant_schema, s) < 0)
+		return -EBADMSG;
+	/* A grant is to one uid or one gid, and grants something: the schema
+	 * caps PERM, 0 is no permission. */
+	if (s[GRANT_UID].present == s[GRANT_GID].present)
+		return -EBADMSG;
+	if (proto_slot_u32(&s[GRANT_PERM]) == 0)
+		return -EBADMSG;
+	*ret = (struct proto_grant){
+		.name = s[GRANT_NAME].val,
+		.created = proto_slot_u64(&s[GRANT_CREATED]),
+		.created_by = proto_slot_u32(&s[GRANT_CREATED_BY]),
+		.flags = proto_slot_u32(&s[GRANT_FLAGS]),
+		.is_gid = s[GRANT_GID].present,
+		.grantee = proto_slot_u32(s[GRANT_GID].present ? &s[GRANT_GID] : &s[GRANT_UID]),
+		.perm = proto_slot_u32(&s[GRANT_PERM]),
 	};
 	return 0;
 }

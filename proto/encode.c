@@ -6,8 +6,9 @@
 /*
  * Encoders write fields in ascending tag order and leave out absent
  * optional ones: a false has_* flag, a zero-length string or cursor, a
- * zero u32/u64 where proto.h says zero means "the default". Spans (labels,
- * versions, entries) are copied as the raw field bytes they hold.
+ * zero u32/u64 where proto.h says zero means "the default" (SHARED 0 among
+ * them). Spans (labels, versions, grants, entries) are copied as the raw
+ * field bytes they hold.
  */
 
 static void
@@ -177,8 +178,12 @@ proto_put_meta_fields(struct buf_writer *w, const struct proto_meta *m, bool wit
 	if (m->has_deleted)
 		proto_put_u64(w, PROTO_TAG_DELETED, m->deleted);
 	put_span(w, &m->labels);
-	if (with_versions)
+	if (with_versions) {
 		put_span(w, &m->versions);
+		put_span(w, &m->grants);
+	}
+	if (m->shared != 0)
+		proto_put_u32(w, PROTO_TAG_SHARED, m->shared);
 }
 
 void
@@ -299,6 +304,39 @@ proto_encode_event(struct buf_writer *w, uint32_t reqid, const struct proto_even
 	proto_put_u32(w, PROTO_TAG_VERSION, m->version);
 	proto_put_u32(w, PROTO_TAG_STATE, m->state);
 	proto_put_u32(w, PROTO_TAG_EVENT, m->event);
+	return proto_frame_end(w, start);
+}
+
+void
+proto_put_grant(struct buf_writer *w, const struct proto_grant *g)
+{
+	size_t off = proto_group_begin(w, PROTO_TAG_GRANT);
+
+	proto_put_string(w, PROTO_TAG_NAME, g->name.ptr, g->name.len);
+	proto_put_u64(w, PROTO_TAG_CREATED, g->created);
+	proto_put_u32(w, PROTO_TAG_CREATED_BY, g->created_by);
+	if (g->flags != 0)
+		proto_put_u32(w, PROTO_TAG_FLAGS, g->flags);
+	proto_put_u32(w, g->is_gid ? PROTO_TAG_GRANTEE_GID : PROTO_TAG_GRANTEE_UID, g->grantee);
+	proto_put_u32(w, PROTO_TAG_PERM, g->perm);
+	proto_group_end(w, off);
+}
+
+/* SHARE always has PERM and UNSHARE never: an UNSHARE's perm is ignored. */
+int
+proto_encode_share(struct buf_writer *w, uint8_t type, uint32_t reqid, const struct proto_share *m)
+{
+	size_t start;
+
+	if (type != PROTO_MSG_SHARE && type != PROTO_MSG_UNSHARE)
+		return -EINVAL;
+	start = proto_frame_begin(w, type, reqid);
+	put_ref(w, &m->ref);
+	if (m->flags != 0)
+		proto_put_u32(w, PROTO_TAG_FLAGS, m->flags);
+	proto_put_u32(w, m->is_gid ? PROTO_TAG_GRANTEE_GID : PROTO_TAG_GRANTEE_UID, m->grantee);
+	if (type == PROTO_MSG_SHARE)
+		proto_put_u32(w, PROTO_TAG_PERM, m->perm);
 	return proto_frame_end(w, start);
 }
 

@@ -180,6 +180,7 @@ static const char *const event_names[] = {
 	[PROTO_EVENT_UNDELETED] = "undeleted",
 	[PROTO_EVENT_PURGED] = "purged",
 	[PROTO_EVENT_VERSION_PURGED] = "version_purged",
+	[PROTO_EVENT_REVOKED] = "revoked",
 };
 _Static_assert(sizeof(event_names) / sizeof(event_names[0]) == PROTO_EVENT_MAX + 1,
 	       "a name for every event");
@@ -190,6 +191,21 @@ proto_event_name(uint32_t event)
 	if (event >= sizeof(event_names) / sizeof(event_names[0]) || event_names[event] == NULL)
 		return "unknown";
 	return event_names[event];
+}
+
+static const char *const perm_names[] = {
+	[PROTO_PERM_READ] = "read",
+	[PROTO_PERM_WRITE] = "write",
+};
+_Static_assert(sizeof(perm_names) / sizeof(perm_names[0]) == PROTO_PERM_MAX + 1,
+	       "a name for every permission");
+
+const char *
+proto_perm_name(uint32_t perm)
+{
+	if (perm > PROTO_PERM_MAX)
+		return NULL;
+	return perm_names[perm]; /* NULL for 0 */
 }
 
 static const char *const charset_names[] = {

@@ -67,6 +67,8 @@ enum proto_msg {
 	PROTO_MSG_ENABLE = 0x0d,
 	PROTO_MSG_LABEL = 0x0e,
 	PROTO_MSG_WATCH = 0x0f,
+	PROTO_MSG_SHARE = 0x10,
+	PROTO_MSG_UNSHARE = 0x11,
 	/* Sent by the agent, never requested: a reply-shaped frame (status
 	 * OK) carrying the request id of the WATCH it belongs to. */
 	PROTO_MSG_EVENT = 0xc0,
@@ -139,6 +141,11 @@ enum proto_tag {
 	PROTO_TAG_LABEL_KEY = 48,    /* string: a label key to remove, repeatable */
 	PROTO_TAG_EVENT = 49,        /* u32: enum proto_event */
 	PROTO_TAG_EXPIRING = 50,     /* u64 unix seconds: expiring at or before */
+	PROTO_TAG_GRANTEE_UID = 51,  /* u32 */
+	PROTO_TAG_GRANTEE_GID = 52,  /* u32 */
+	PROTO_TAG_PERM = 53,         /* u32: enum proto_perm */
+	PROTO_TAG_GRANT = 54,        /* group, repeatable */
+	PROTO_TAG_SHARED = 55,       /* u32 0 or 1: listed through a grant */
 	PROTO_TAG_MESSAGE = 64,      /* string */
 };
 
@@ -170,8 +177,14 @@ enum proto_event {
 	PROTO_EVENT_UNDELETED = 7,
 	PROTO_EVENT_PURGED = 8,      /* the whole secret: the watch ends */
 	PROTO_EVENT_VERSION_PURGED = 9,
+	PROTO_EVENT_REVOKED = 10,    /* the watcher lost its grant: the watch ends */
 };
-#define PROTO_EVENT_MAX 9u
+#define PROTO_EVENT_MAX 10u
+enum proto_perm { PROTO_PERM_READ = 1, PROTO_PERM_WRITE = 2 };
+#define PROTO_PERM_MAX 2u
+enum proto_share_flag { PROTO_SHARE_PREFIX = 1u << 0 };
+#define PROTO_SHARE_FLAGS_ALL 1u
+#define PROTO_GRANTS_MAX 256u
 
 /* A borrowed span of a frame: valid as long as the frame's bytes are. */
 struct proto_bytes {
@@ -239,8 +252,10 @@ const char *proto_status_name(uint16_t status);
 /* The cred exit code of DESIGN.md section 8 for a status (1 if unknown). */
 int proto_status_exit(uint16_t status);
 /* "put", "rotated", "rolled_back", "disabled", "enabled", "deleted",
- * "undeleted", "purged", "version_purged"; "unknown" otherwise. */
+ * "undeleted", "purged", "version_purged", "revoked"; "unknown" otherwise. */
 const char *proto_event_name(uint32_t event);
+/* "read", "write"; NULL otherwise. */
+const char *proto_perm_name(uint32_t perm);
 /* "base64url", "hex", "alnum", "printable"; NULL otherwise. */
 const char *proto_charset_name(uint32_t charset);
 /* The enum for a charset name, or -EINVAL. */
@@ -344,7 +359,9 @@ struct proto_named {
 /* One secret's metadata: the INFO reply body, and each LIST ENTRY group.
  * OWNER, NAME, VERSION, TYPE, STATE, MAX_VERSIONS, EXPIRES?, CREATED,
  * UPDATED, DELETED?, LABEL*, VERSIONS* (INFO only: each a group of
- * VERSION, CREATED, CREATED_BY). */
+ * VERSION, CREATED, CREATED_BY), GRANT* (INFO only, to the owner: each a
+ * group as struct proto_grant), SHARED? (1: the caller sees it through a
+ * grant; omitted when 0). */
 struct proto_meta {
 	uint32_t owner;
 	struct proto_bytes name;
@@ -360,6 +377,8 @@ struct proto_meta {
 	uint64_t deleted;
 	struct proto_list_span labels;
 	struct proto_list_span versions;
+	struct proto_list_span grants;
+	uint32_t shared;
 	struct proto_bytes message; /* INFO reply only */
 };
 
@@ -368,6 +387,22 @@ struct proto_version_info {
 	uint64_t created;
 	uint32_t created_by;
 };
+/* A grant: NAME (the secret, or the folder with PROTO_SHARE_PREFIX),
+ * CREATED, CREATED_BY, FLAGS?, GRANTEE_UID? | GRANTEE_GID? (exactly one),
+ * PERM. */
+struct proto_grant {
+	struct proto_bytes name;
+	uint64_t created;
+	uint32_t created_by;
+	uint32_t flags;
+	bool is_gid;
+	uint32_t grantee;
+	uint32_t perm;
+};
+/* Decode one GRANT group's content; write one GRANT group. */
+int proto_decode_grant(struct proto_bytes group, struct proto_grant *ret) PROTO_WUR;
+void proto_put_grant(struct buf_writer *w, const struct proto_grant *g);
+
 /* Decode one VERSIONS group's content (from proto_iter_next). */
 int proto_decode_version_info(struct proto_bytes group, struct proto_version_info *ret) PROTO_WUR;
 /* Decode one LIST ENTRY group's content (from proto_iter_next). */
@@ -446,6 +481,17 @@ struct proto_event_msg {
 	uint32_t state;
 };
 
+/* SHARE: OWNER?, NAME, FLAGS? (PROTO_SHARE_PREFIX: NAME is a folder and
+ * the grant covers the names under NAME/), GRANTEE_UID? | GRANTEE_GID?
+ * (exactly one), PERM. UNSHARE: the same without PERM. Replies are simple. */
+struct proto_share {
+	struct proto_ref ref;
+	uint32_t flags;
+	bool is_gid;
+	uint32_t grantee;
+	uint32_t perm; /* 0 in UNSHARE */
+};
+
 int proto_decode_hello(struct proto_bytes body, struct proto_hello *ret) PROTO_WUR;
 int proto_decode_hello_reply(struct proto_bytes body, struct proto_hello_reply *ret) PROTO_WUR;
 int proto_decode_status(struct proto_bytes body) PROTO_WUR;
@@ -470,10 +516,13 @@ int proto_decode_versioned(struct proto_bytes body, uint8_t type,
 			   struct proto_versioned *ret) PROTO_WUR;
 int proto_decode_label(struct proto_bytes body, struct proto_label *ret) PROTO_WUR;
 int proto_decode_event(struct proto_bytes body, struct proto_event_msg *ret) PROTO_WUR;
+/* TYPE is PROTO_MSG_SHARE (PERM required) or PROTO_MSG_UNSHARE (no PERM). */
+int proto_decode_share(struct proto_bytes body, uint8_t type, struct proto_share *ret) PROTO_WUR;
 
-/* Encoders: labels and versions spans are copied as raw field bytes, so a
- * span built with proto_put_string(w, PROTO_TAG_LABEL, ...) into scratch
- * memory, or one borrowed from a decoded message, both work. */
+/* Encoders: labels, versions and grants spans are copied as raw field
+ * bytes, so a span built with proto_put_string(w, PROTO_TAG_LABEL, ...)
+ * (or proto_put_grant()) into scratch memory, or one borrowed from a
+ * decoded message, both work. */
 int proto_encode_hello(struct buf_writer *w, uint32_t reqid, const struct proto_hello *m) PROTO_WUR;
 int proto_encode_hello_reply(struct buf_writer *w, uint32_t reqid, const struct proto_hello_reply *m) PROTO_WUR;
 int proto_encode_status(struct buf_writer *w, uint32_t reqid) PROTO_WUR;
@@ -492,7 +541,7 @@ int proto_encode_list(struct buf_writer *w, uint32_t reqid, const struct proto_l
  * whose ENTRY span is already built. */
 int proto_encode_list_reply(struct buf_writer *w, uint32_t reqid, const struct proto_list_reply *m) PROTO_WUR;
 /* Body fields of one secret's metadata (the INFO reply body, or inside an
- * ENTRY group); VERSIONS written only when with_versions. */
+ * ENTRY group); VERSIONS and GRANT written only when with_versions. */
 void proto_put_meta_fields(struct buf_writer *w, const struct proto_meta *m, bool with_versions);
 void proto_put_meta_entry(struct buf_writer *w, const struct proto_meta *m);
 int proto_encode_rotate(struct buf_writer *w, uint32_t reqid, const struct proto_rotate *m) PROTO_WUR;
@@ -503,6 +552,8 @@ int proto_encode_versioned(struct buf_writer *w, uint8_t type, uint32_t reqid,
 			   const struct proto_versioned *m) PROTO_WUR;
 int proto_encode_label(struct buf_writer *w, uint32_t reqid, const struct proto_label *m) PROTO_WUR;
 int proto_encode_event(struct buf_writer *w, uint32_t reqid, const struct proto_event_msg *m) PROTO_WUR;
+int proto_encode_share(struct buf_writer *w, uint8_t type, uint32_t reqid,
+		       const struct proto_share *m) PROTO_WUR;
 /* A reply with STATUS (for errors) and an optional MESSAGE (len 0: none). */
 int proto_encode_simple_reply(struct buf_writer *w, uint8_t type, uint32_t reqid, uint16_t status,
 			      const char *message, size_t message_len) PROTO_WUR;

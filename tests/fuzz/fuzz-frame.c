@@ -5,7 +5,9 @@
  * body, every iterator walked, the rules that tie fields together checked
  * on what decodes, and each decoded message re-encoded and decoded again,
  * the two encodings byte-identical. EVENT frames (type 0xc0, parsed as
- * replies) have their own decoder.
+ * replies) have their own decoder. List entries and GRANT groups are
+ * written back one by one and must come out as they went in, but for an
+ * explicit 0 that encoders leave out (SHARED, a grant's FLAGS).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define OUT_MAX ((size_t)1 << 20)
 static uint8_t out1[OUT_MAX + 64], out2[OUT_MAX + 64], ents[OUT_MAX + 64];
+static uint8_t grant_out[2 * PROTO_NAME_MAX];
 
 /* Decode BODY and, if it decodes, encode it as a whole frame into W. */
 typedef int (*reenc_fn)(struct proto_bytes body, struct buf_writer *w);
@@ -77,6 +80,60 @@ walk_versions(const struct proto_list_span *span)
 	CHECK(n == span->count && n <= PROTO_VERSIONS_MAX);
 }
 
+/* OLD (a group's content) written back as NEW (a whole group of TAG):
+ * the same bytes, or the same but for the u32 field at offset ZERO_AT
+ * when OLD had it explicitly 0 (ZERO_AT == SIZE_MAX: no such field). */
+static void
+same_group(struct proto_bytes old, const uint8_t *new, size_t new_len, uint8_t tag,
+	   uint8_t zero_tag, size_t zero_at)
+{
+	static const size_t u32_field = PROTO_FIELD_HDR + 4;
+	const uint8_t *f;
+
+	CHECK(new_len >= PROTO_FIELD_HDR && new[0] == tag && new[1] == PROTO_KIND_GROUP);
+	CHECK(buf_load_u32(new + 2) == new_len - PROTO_FIELD_HDR);
+	new += PROTO_FIELD_HDR;
+	new_len -= PROTO_FIELD_HDR;
+	if (old.len == new_len) {
+		CHECK(new_len == 0 || memcmp(old.ptr, new, new_len) == 0);
+		return;
+	}
+	CHECK(zero_at != SIZE_MAX && old.len == new_len + u32_field && zero_at <= new_len);
+	f = old.ptr + zero_at;
+	CHECK(f[0] == zero_tag && f[1] == PROTO_KIND_U32 && buf_load_u32(f + 2) == 4);
+	CHECK(buf_load_u32(f + PROTO_FIELD_HDR) == 0);
+	CHECK(memcmp(old.ptr, new, zero_at) == 0);
+	CHECK(memcmp(f + u32_field, new + zero_at, new_len - zero_at) == 0);
+}
+
+/* Every GRANT decodes to one grantee and a permission, and writing it back
+ * gives the same group. */
+static void
+walk_grants(const struct proto_list_span *span)
+{
+	struct proto_grant gr;
+	struct proto_iter it;
+	struct proto_bytes g;
+	struct buf_writer w;
+	uint32_t n = 0;
+
+	proto_iter_init(&it, span);
+	while (proto_iter_next(&it, &g) == 1) {
+		CHECK(proto_decode_grant(g, &gr) == 0);
+		CHECK(gr.name.len >= 1 && gr.name.len <= PROTO_NAME_MAX);
+		CHECK(gr.perm >= 1 && gr.perm <= PROTO_PERM_MAX && proto_perm_name(gr.perm) != NULL);
+		CHECK((gr.flags & ~PROTO_SHARE_FLAGS_ALL) == 0);
+		buf_writer_init(&w, grant_out, sizeof(grant_out));
+		proto_put_grant(&w, &gr);
+		CHECK(buf_writer_error(&w) == 0);
+		/* FLAGS follows NAME, CREATED (u64) and CREATED_BY (u32) */
+		same_group(g, grant_out, w.len, PROTO_TAG_GRANT, PROTO_TAG_FLAGS,
+			   gr.flags == 0 ? 3 * PROTO_FIELD_HDR + gr.name.len + 8 + 4 : SIZE_MAX);
+		n++;
+	}
+	CHECK(n == span->count && n <= PROTO_GRANTS_MAX);
+}
+
 /* Every entry decodes, and writing it back gives the same group bytes. */
 static void
 walk_entries(const struct proto_list_span *span)
@@ -86,21 +143,26 @@ walk_entries(const struct proto_list_span *span)
 	struct proto_bytes g;
 	struct buf_writer w;
 	uint32_t n = 0;
+	size_t start;
 
 	buf_writer_init(&w, ents, sizeof(ents));
 	proto_iter_init(&it, span);
 	while (proto_iter_next(&it, &g) == 1) {
 		CHECK(proto_decode_meta_entry(g, &m) == 0);
-		CHECK(m.versions.count == 0 && m.message.len == 0);
+		CHECK(m.versions.count == 0 && m.grants.count == 0 && m.message.len == 0);
 		CHECK(m.name.len >= 1 && m.name.len <= PROTO_NAME_MAX);
-		CHECK(m.state <= PROTO_STATE_MAX);
+		CHECK(m.state <= PROTO_STATE_MAX && m.shared <= 1);
 		walk_labels(&m.labels);
+		start = w.len;
 		proto_put_meta_entry(&w, &m);
+		CHECK(buf_writer_error(&w) == 0);
+		/* SHARED is an entry's last field */
+		same_group(g, ents + start, w.len - start, PROTO_TAG_ENTRY, PROTO_TAG_SHARED,
+			   m.shared == 0 ? g.len - (PROTO_FIELD_HDR + 4) : SIZE_MAX);
 		n++;
 	}
 	CHECK(n == span->count && n <= PROTO_LIST_LIMIT_MAX);
-	CHECK(buf_writer_error(&w) == 0 && w.len == span->raw.len);
-	CHECK(w.len == 0 || memcmp(ents, span->raw.ptr, w.len) == 0);
+	CHECK(w.len <= span->raw.len);
 }
 
 static int
@@ -252,8 +314,10 @@ re_info_reply(struct proto_bytes b, struct buf_writer *w)
 
 	if (proto_decode_info_reply(b, &m) < 0)
 		return -1;
+	CHECK(m.shared <= 1);
 	walk_labels(&m.labels);
 	walk_versions(&m.versions);
+	walk_grants(&m.grants);
 	CHECK(proto_encode_info_reply(w, 5, &m) == 0);
 	return 0;
 }
@@ -379,6 +443,36 @@ re_event(struct proto_bytes b, struct buf_writer *w)
 	return 0;
 }
 
+/* One grantee, a permission in SHARE and none in UNSHARE. */
+static int
+re_share_type(struct proto_bytes b, struct buf_writer *w, uint8_t type)
+{
+	struct proto_share m;
+
+	if (proto_decode_share(b, type, &m) < 0)
+		return -1;
+	CHECK(m.ref.name.len >= 1 && m.ref.name.len <= PROTO_NAME_MAX);
+	CHECK((m.flags & ~PROTO_SHARE_FLAGS_ALL) == 0);
+	if (type == PROTO_MSG_SHARE)
+		CHECK(m.perm >= 1 && m.perm <= PROTO_PERM_MAX && proto_perm_name(m.perm) != NULL);
+	else
+		CHECK(m.perm == 0);
+	CHECK(proto_encode_share(w, type, type, &m) == 0);
+	return 0;
+}
+
+static int
+re_share(struct proto_bytes b, struct buf_writer *w)
+{
+	return re_share_type(b, w, PROTO_MSG_SHARE);
+}
+
+static int
+re_unshare(struct proto_bytes b, struct buf_writer *w)
+{
+	return re_share_type(b, w, PROTO_MSG_UNSHARE);
+}
+
 /* Indexed by message type; [0] and unknown types have none. */
 static const reenc_fn requests[] = {
 	[PROTO_MSG_HELLO] = re_hello,	    [PROTO_MSG_STATUS] = re_status,
@@ -388,9 +482,11 @@ static const reenc_fn requests[] = {
 	[PROTO_MSG_ROLLBACK] = re_rollback, [PROTO_MSG_UNDELETE] = re_undelete,
 	[PROTO_MSG_PURGE] = re_purge,	    [PROTO_MSG_DISABLE] = re_disable,
 	[PROTO_MSG_ENABLE] = re_enable,	    [PROTO_MSG_LABEL] = re_label,
-	[PROTO_MSG_WATCH] = re_watch,
+	[PROTO_MSG_WATCH] = re_watch,	    [PROTO_MSG_SHARE] = re_share,
+	[PROTO_MSG_UNSHARE] = re_unshare,
 };
-/* ROLLBACK's reply is PUT's; the other lifecycle replies are simple. */
+/* ROLLBACK's reply is PUT's; the other lifecycle replies, and SHARE's and
+ * UNSHARE's, are simple. */
 static const reenc_fn replies[] = {
 	[PROTO_MSG_HELLO] = re_hello_reply,   [PROTO_MSG_STATUS] = re_status_reply,
 	[PROTO_MSG_PUT] = re_put_reply,	      [PROTO_MSG_GET] = re_get_reply,
@@ -399,7 +495,8 @@ static const reenc_fn replies[] = {
 	[PROTO_MSG_ROLLBACK] = re_put_reply,  [PROTO_MSG_UNDELETE] = re_simple,
 	[PROTO_MSG_PURGE] = re_simple,	      [PROTO_MSG_DISABLE] = re_simple,
 	[PROTO_MSG_ENABLE] = re_simple,	      [PROTO_MSG_LABEL] = re_simple,
-	[PROTO_MSG_WATCH] = re_simple,
+	[PROTO_MSG_WATCH] = re_simple,	      [PROTO_MSG_SHARE] = re_simple,
+	[PROTO_MSG_UNSHARE] = re_simple,
 };
 _Static_assert(sizeof(requests) == sizeof(replies), "one table size");
 #define N_TYPES (sizeof(requests) / sizeof(requests[0]))

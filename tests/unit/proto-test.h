@@ -188,6 +188,8 @@ cmp_meta(const struct proto_meta *a, const struct proto_meta *b)
 	assert_int_equal(a->deleted, b->deleted);
 	assert_span(&a->labels, &b->labels);
 	assert_span(&a->versions, &b->versions);
+	assert_span(&a->grants, &b->grants);
+	assert_int_equal(a->shared, b->shared);
 	assert_bytes(a->message, b->message);
 }
 
@@ -257,6 +259,28 @@ cmp_event(const struct proto_event_msg *a, const struct proto_event_msg *b)
 	assert_int_equal(a->event, b->event);
 	assert_int_equal(a->version, b->version);
 	assert_int_equal(a->state, b->state);
+}
+
+static inline void
+cmp_share(const struct proto_share *a, const struct proto_share *b)
+{
+	cmp_ref(&a->ref, &b->ref);
+	assert_int_equal(a->flags, b->flags);
+	assert_int_equal(a->is_gid, b->is_gid);
+	assert_int_equal(a->grantee, b->grantee);
+	assert_int_equal(a->perm, b->perm);
+}
+
+static inline void
+cmp_grant(const struct proto_grant *a, const struct proto_grant *b)
+{
+	assert_bytes(a->name, b->name);
+	assert_int_equal(a->created, b->created);
+	assert_int_equal(a->created_by, b->created_by);
+	assert_int_equal(a->flags, b->flags);
+	assert_int_equal(a->is_gid, b->is_gid);
+	assert_int_equal(a->grantee, b->grantee);
+	assert_int_equal(a->perm, b->perm);
 }
 
 /* ---- golden vectors: encode == file, decode(file) == example ---- */
@@ -514,6 +538,38 @@ d_event(struct proto_bytes b)
 	struct proto_event_msg m;
 
 	return proto_decode_event(b, &m);
+}
+
+static inline int
+d_share(struct proto_bytes b)
+{
+	struct proto_share m;
+
+	return proto_decode_share(b, PROTO_MSG_SHARE, &m);
+}
+
+static inline int
+d_unshare(struct proto_bytes b)
+{
+	struct proto_share m;
+
+	return proto_decode_share(b, PROTO_MSG_UNSHARE, &m);
+}
+
+static inline int
+d_grant(struct proto_bytes b)
+{
+	struct proto_grant m;
+
+	return proto_decode_grant(b, &m);
+}
+
+static inline int
+d_meta_entry(struct proto_bytes b)
+{
+	struct proto_meta m;
+
+	return proto_decode_meta_entry(b, &m);
 }
 
 #define REJECT(dec, ...) assert_int_equal((dec)(__VA_ARGS__), -EBADMSG)

@@ -202,6 +202,7 @@ test_event_names(void **state)
 	static const char *const want[] = {
 		"unknown", "put",     "rotated",   "rolled_back", "disabled",
 		"enabled", "deleted", "undeleted", "purged",	  "version_purged",
+		"revoked",
 	};
 	uint32_t e;
 
@@ -210,8 +211,21 @@ test_event_names(void **state)
 	for (e = 0; e <= PROTO_EVENT_MAX; e++)
 		assert_string_equal(proto_event_name(e), want[e]);
 	assert_string_equal(proto_event_name(PROTO_EVENT_PURGED), "purged");
+	assert_string_equal(proto_event_name(PROTO_EVENT_REVOKED), "revoked");
 	assert_string_equal(proto_event_name(PROTO_EVENT_MAX + 1), "unknown");
 	assert_string_equal(proto_event_name(UINT32_MAX), "unknown");
+}
+
+static void
+test_perm_names(void **state)
+{
+	(void)state;
+	assert_null(proto_perm_name(0));
+	assert_string_equal(proto_perm_name(PROTO_PERM_READ), "read");
+	assert_string_equal(proto_perm_name(PROTO_PERM_WRITE), "write");
+	assert_int_equal(PROTO_PERM_MAX, PROTO_PERM_WRITE);
+	assert_null(proto_perm_name(PROTO_PERM_MAX + 1));
+	assert_null(proto_perm_name(UINT32_MAX));
 }
 
 static void
@@ -250,6 +264,7 @@ main(void)
 		cmocka_unit_test(test_type),
 		cmocka_unit_test(test_status_tables),
 		cmocka_unit_test(test_event_names),
+		cmocka_unit_test(test_perm_names),
 		cmocka_unit_test(test_charset_names),
 	};
 

@@ -58,6 +58,13 @@ static const struct dec decs[] = {
 	{"error-too-many-watches", true, d_simple, ""},
 	{"get-allow-expired", false, d_get, "\x11"},
 	{"list-filter", false, d_list, ""},
+	/* access control: removing the only grantee breaks the one-grantee
+	 * rule, so GRANTEE_UID or GRANTEE_GID counts as required */
+	{"share", false, d_share, "\x11\x33\x35"},
+	{"share-prefix", false, d_share, "\x11\x34\x35"},
+	{"unshare", false, d_unshare, "\x11\x33"},
+	{"info-reply-grants", true, d_info_reply, "\x10\x11\x12\x13\x14\x16\x18\x19"},
+	{"list-reply-shared", true, d_list_reply, ""},
 };
 #define N_DECS (sizeof(decs) / sizeof(decs[0]))
 
@@ -163,7 +170,7 @@ test_trailing(void **state)
 static void
 test_unknown_tag(void **state)
 {
-	static const uint8_t tags[] = {0, 10, 15, 30, 31, 33, 46, 51, 63, 65, 0x7f, 0x80, 0xc0, 0xff};
+	static const uint8_t tags[] = {0, 10, 15, 30, 31, 33, 46, 51, 56, 63, 65, 0x7f, 0x80, 0xc0, 0xff};
 	uint8_t fld[PROTO_FIELD_HDR] = {0, PROTO_KIND_BYTES, 0, 0, 0, 0};
 	struct proto_bytes b;
 	size_t i, t;
@@ -196,7 +203,8 @@ test_duplicate_and_swap(void **state)
 		nf = split(b, fl, 64);
 		for (j = 0; j < nf; j++) {
 			repeatable = fl[j].tag == PROTO_TAG_LABEL || fl[j].tag == PROTO_TAG_VERSIONS ||
-				     fl[j].tag == PROTO_TAG_ENTRY || fl[j].tag == PROTO_TAG_LABEL_KEY;
+				     fl[j].tag == PROTO_TAG_ENTRY || fl[j].tag == PROTO_TAG_LABEL_KEY ||
+				     fl[j].tag == PROTO_TAG_GRANT;
 			m = splice(b, fl[j].off, 0, b.ptr + fl[j].off, fl[j].len);
 			assert_int_equal(decs[i].decode(m), repeatable ? 0 : -EBADMSG);
 			if (j + 1 == nf || fl[j].tag == fl[j + 1].tag)
