@@ -27,6 +27,10 @@ struct agent_config {
 	uint32_t max_conns_per_uid;
 	uint32_t max_watches_per_uid;
 	uint64_t retention;     /* seconds a soft-deleted secret is kept */
+	const char *admin_group;
+	uint32_t rate;          /* requests per second per uid */
+	uint32_t burst;
+	bool no_pidfd;          /* tests: take the path without SO_PEERPIDFD */
 };
 
 struct store;
@@ -35,10 +39,13 @@ struct arena;
 struct writer;
 struct conn;
 struct watch;
+struct ratelimit;
 
 struct agent {
 	struct agent_config cfg;
 	uid_t uid; /* the agent's own uid */
+	gid_t admin_gid;
+	bool admin_gid_set;
 	uint64_t started; /* CLOCK_MONOTONIC seconds */
 	int epfd;
 	int listen_fd;
@@ -59,6 +66,7 @@ struct agent {
 	struct watch *watches;
 	uint64_t next_sweep_ms; /* CLOCK_MONOTONIC */
 	bool sweep_queued;
+	struct ratelimit *ratelimit;
 };
 
 /* Seconds since the epoch, and monotonic milliseconds. */

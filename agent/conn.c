@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "conn.h"
 #include "ops.h"
+#include "ratelimit.h"
 #include "watch.h"
 
 #define IN_CHUNK 4096u
@@ -54,8 +55,7 @@ void
 conn_accept(struct agent *a)
 {
 	struct epoll_event ev = {0};
-	struct ucred uc;
-	socklen_t len = sizeof(uc);
+	struct peer p;
 	struct conn *c;
 	int fd;
 
@@ -65,20 +65,20 @@ conn_accept(struct agent *a)
 			log_warn("accept: %s", strerror(errno));
 		return;
 	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0) {
+	if (peer_identify(fd, &p) < 0) {
 		log_warn("cannot identify a peer: %s", strerror(errno));
 		close(fd);
 		return;
 	}
 	if (a->n_conns >= a->cfg.max_conns) {
 		log_warn("refused a connection from uid %u pid %d: %u connections open",
-			 (unsigned)uc.uid, (int)uc.pid, a->n_conns);
+			 (unsigned)p.uid, (int)p.pid, a->n_conns);
 		close(fd);
 		return;
 	}
-	if (conns_of_uid(a, uc.uid) >= a->cfg.max_conns_per_uid) {
+	if (conns_of_uid(a, p.uid) >= a->cfg.max_conns_per_uid) {
 		log_warn("refused a connection from uid %u pid %d: %u connections of that uid open",
-			 (unsigned)uc.uid, (int)uc.pid, a->cfg.max_conns_per_uid);
+			 (unsigned)p.uid, (int)p.pid, a->cfg.max_conns_per_uid);
 		close(fd);
 		return;
 	}
@@ -89,14 +89,18 @@ conn_accept(struct agent *a)
 	}
 	c->fd = fd;
 	c->id = ++a->next_conn_id;
-	c->peer.uid = uc.uid;
-	c->peer.gid = uc.gid;
-	c->peer.pid = uc.pid;
+	c->peer = p;
 	c->accepted_ms = agent_mono_ms();
-	c->refused = !a->cfg.system_mode && uc.uid != a->uid;
-	if (c->refused)
+	if (a->cfg.system_mode && p.uid == PEER_OVERFLOW_UID) {
+		/* A caller inside a foreign user namespace: nobody's namespace. */
+		c->refused = true;
+		log_warn("refused a connection from uid %u pid %d: the overflow uid",
+			 (unsigned)p.uid, (int)p.pid);
+	} else if (!a->cfg.system_mode && p.uid != a->uid) {
+		c->refused = true;
 		log_warn("refused a connection from uid %u pid %d: this agent serves uid %u only",
-			 (unsigned)uc.uid, (int)uc.pid, (unsigned)a->uid);
+			 (unsigned)p.uid, (int)p.pid, (unsigned)a->uid);
+	}
 	ev.events = EPOLLIN;
 	ev.data.ptr = c;
 	if (epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -111,8 +115,8 @@ conn_accept(struct agent *a)
 		a->conns->prev = c;
 	a->conns = c;
 	a->n_conns++;
-	log_debug("connection %llu from uid %u pid %d", (unsigned long long)c->id,
-		  (unsigned)uc.uid, (int)uc.pid);
+	log_debug("connection %llu from uid %u pid %d (%s)%s", (unsigned long long)c->id,
+		  (unsigned)p.uid, (int)p.pid, p.comm, p.pidfd_used ? " pinned by pidfd" : "");
 }
 
 void
@@ -325,6 +329,19 @@ conn_oversized(struct agent *a, struct conn *c)
 		c->closing = true;
 }
 
+static bool
+conn_rate_ok(struct agent *a, struct conn *c)
+{
+	bool first;
+
+	if (ratelimit_take(a->ratelimit, c->peer.uid, agent_mono_ms(), &first))
+		return true;
+	if (first)
+		log_warn("uid %u is over its request rate (%u/s, burst %u); refusing",
+			 (unsigned)c->peer.uid, a->cfg.rate, a->cfg.burst);
+	return false;
+}
+
 static void
 conn_process(struct agent *a, struct conn *c)
 {
@@ -355,6 +372,15 @@ conn_process(struct agent *a, struct conn *c)
 			}
 			c->closing = true;
 			break;
+		}
+		if (!conn_rate_ok(a, c)) {
+			if (conn_reply_status(a, c, f.type, f.reqid, PROTO_RATE_LIMITED,
+					      "request rate limit reached; slow down") < 0) {
+				c->wait_mem = true;
+				break;
+			}
+			c->in_pos += (size_t)r;
+			continue;
 		}
 		switch (ops_dispatch(a, c, &f)) {
 		case OPS_NOMEM:

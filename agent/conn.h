@@ -18,12 +18,8 @@
 
 #include "common/buf.h"
 #include "agent.h"
+#include "peer.h"
 
-struct peer {
-	uid_t uid;
-	gid_t gid;
-	pid_t pid;
-};
 
 struct conn {
 	struct conn *prev, *next;

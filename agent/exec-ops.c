@@ -9,6 +9,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/smem.h"
+#include "authz.h"
 #include "exec.h"
 #include "keys.h"
 #include "seal.h"
@@ -236,7 +237,7 @@ purge_version(struct agent *a, MDB_txn *t, struct meta_rec *m, uint32_t ver, str
 	r = store_del(t, a->store->blob, bkey,
 		      store_blob_key(bkey, j->owner, j->name.ptr, j->name.len, ver));
 	if (r < 0 && r != -ENOENT)
-		r = exec_fail(j, PROTO_INTERNAL, "the store cannot be written");
+		r = exec_store_error(j, r);
 	else
 		r = exec_save(a, t, j->owner, j->name, m, j);
 	free(versions);
@@ -402,6 +403,8 @@ exec_sweep(struct agent *a, MDB_txn *t, struct wjob *j)
 	}
 	j->sweep_more = rc == 0 && n == OPS_SWEEP_BATCH;
 	mdb_cursor_close(cur);
+	free(j->swept); /* a retried batch starts over */
+	j->n_swept = 0;
 	j->swept = calloc(n + 1, sizeof(*j->swept));
 	for (uint32_t i = 0; i < n; i++) {
 		struct proto_bytes name = {keys[i] + 12, lens[i] - 12};
@@ -433,9 +436,58 @@ exec_sweep(struct agent *a, MDB_txn *t, struct wjob *j)
 	return r;
 }
 
+static int
+exec_share(struct agent *a, MDB_txn *t, struct wjob *j)
+{
+	const struct proto_share *p = &j->req.share;
+	bool prefix = (p->flags & PROTO_SHARE_PREFIX) != 0;
+	struct meta_rec m;
+	uint8_t *copy = NULL;
+	int r;
+
+	if (!prefix) {
+		r = exec_load_live(a, t, j->owner, j->name, &m, &copy, j);
+		free(copy);
+		if (r < 0)
+			return r;
+	}
+	if (!p->is_gid && p->grantee == j->owner)
+		return exec_fail(j, PROTO_USAGE, "the owner needs no grant");
+	if (j->type == PROTO_MSG_UNSHARE) {
+		r = authz_grant_del(a, t, j->owner, j->name, prefix, p->is_gid, p->grantee);
+		if (r == -ENOENT)
+			return exec_fail(j, PROTO_NOT_FOUND, "no such grant");
+	} else {
+		r = authz_grant_put(a, t, j->owner, j->name, prefix, p->is_gid, p->grantee, p->perm,
+				    (uint32_t)j->peer.uid);
+	}
+	if (r < 0)
+		return exec_store_error(j, r);
+	return 0;
+}
+
+/* What each mutation needs of its caller (DESIGN.md section 6). */
+static int
+need_of(const struct wjob *j)
+{
+	switch (j->type) {
+	case PROTO_MSG_PUT:
+		/* Changing how many versions are kept is the owner's call. */
+		return j->req.put.has_max_versions ? AUTHZ_OWNER : AUTHZ_WRITE;
+	case PROTO_MSG_PURGE:
+	case PROTO_MSG_SHARE:
+	case PROTO_MSG_UNSHARE:
+		return AUTHZ_OWNER;
+	default:
+		return AUTHZ_WRITE;
+	}
+}
+
 int
 ops_write_exec(struct agent *a, MDB_txn *t, struct wjob *j)
 {
+	if (j->type != OPS_JOB_SWEEP && exec_authz(a, t, j, need_of(j)) < 0)
+		return -1;
 	switch (j->type) {
 	case PROTO_MSG_PUT: return exec_put(a, t, j);
 	case PROTO_MSG_ROTATE: return exec_rotate(a, t, j);
@@ -446,6 +498,8 @@ ops_write_exec(struct agent *a, MDB_txn *t, struct wjob *j)
 	case PROTO_MSG_DISABLE:
 	case PROTO_MSG_ENABLE: return exec_state(a, t, j);
 	case PROTO_MSG_LABEL: return exec_label(a, t, j);
+	case PROTO_MSG_SHARE:
+	case PROTO_MSG_UNSHARE: return exec_share(a, t, j);
 	case OPS_JOB_SWEEP: return exec_sweep(a, t, j);
 	default: abort();
 	}

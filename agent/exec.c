@@ -7,6 +7,7 @@
 
 #include "common/buf.h"
 #include "common/log.h"
+#include "authz.h"
 #include "exec.h"
 #include "seal.h"
 #include "store.h"
@@ -22,6 +23,29 @@ exec_fail(struct wjob *j, uint16_t status, const char *fmt, ...)
 	va_end(ap);
 	j->status = status;
 	return -1;
+}
+
+int
+exec_store_error(struct wjob *j, int r)
+{
+	if (r == -ENOSPC)
+		j->nospace = true;
+	return exec_fail(j, PROTO_INTERNAL, "%s",
+			 r == -ENOSPC ? "the store is full" : "the store cannot be written");
+}
+
+int
+exec_authz(struct agent *a, MDB_txn *t, struct wjob *j, int need)
+{
+	uint16_t st = authz_check(a, t, &j->peer, j->owner, j->name, (enum authz_need)need);
+
+	if (st == PROTO_NOT_FOUND)
+		return exec_fail(j, st, "not found");
+	if (st != PROTO_OK)
+		return exec_fail(j, st, "%s",
+				 need == AUTHZ_OWNER ? "only the owner may do this"
+						     : "your grant does not allow this");
+	return 0;
 }
 
 int
@@ -80,8 +104,7 @@ exec_save(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes name,
 	int r = store_reserve(t, a->store->meta, key, klen, record_size(m), &out);
 
 	if (r < 0)
-		return exec_fail(j, PROTO_INTERNAL, "%s",
-				 r == -ENOSPC ? "the store is full" : "the store cannot be written");
+		return exec_store_error(j, r);
 	record_encode(a->keys, key, klen, m, out);
 	return 0;
 }
@@ -95,7 +118,7 @@ del_blob(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes name, u
 	int r = store_del(t, a->store->blob, bkey, klen);
 
 	if (r < 0 && r != -ENOENT)
-		return exec_fail(j, PROTO_INTERNAL, "the store cannot be written");
+		return exec_store_error(j, r);
 	return 0;
 }
 
@@ -110,8 +133,7 @@ seal_into_store(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes 
 	int r = store_reserve(t, a->store->blob, bkey, klen, seal_blob_size(len), &out);
 
 	if (r < 0)
-		return exec_fail(j, PROTO_INTERNAL, "%s",
-				 r == -ENOSPC ? "the store is full" : "the store cannot be written");
+		return exec_store_error(j, r);
 	if (seal_blob(a->keys, writer_dek(a->writer), &aad, value, len, out) < 0)
 		return exec_fail(j, PROTO_INTERNAL, "the vault key is not available");
 	return 0;
@@ -166,7 +188,7 @@ exec_trash(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes name,
 		    : store_del(t, a->store->trash, key, klen);
 
 	if (r < 0 && r != -ENOENT)
-		return exec_fail(j, PROTO_INTERNAL, "the store cannot be written");
+		return exec_store_error(j, r);
 	return 0;
 }
 
@@ -189,6 +211,6 @@ exec_purge_all(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes n
 		return -1;
 	r = store_del(t, a->store->meta, key, klen);
 	if (r < 0 && r != -ENOENT)
-		return exec_fail(j, PROTO_INTERNAL, "the store cannot be written");
+		return exec_store_error(j, r);
 	return 0;
 }

@@ -39,6 +39,13 @@ int exec_purge_all(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_byt
 int exec_trash(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes name,
 	       uint64_t deleted, bool add, struct wjob *j);
 
+/* The job's caller may do NEED on its target: 0, or -1 with NOT_FOUND
+ * (not visible) or DENIED set. */
+int exec_authz(struct agent *a, MDB_txn *t, struct wjob *j, int need);
+
+/* A store error R (-ENOSPC marks the job for a retry on a grown map). */
+int exec_store_error(struct wjob *j, int r);
+
 int exec_fail(struct wjob *j, uint16_t status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +26,8 @@
 #include "conn.h"
 #include "keys.h"
 #include "loop.h"
+#include "peer.h"
+#include "ratelimit.h"
 #include "ops.h"
 #include "seal.h"
 #include "sock.h"
@@ -48,6 +51,10 @@ enum {
 	OPT_CONNS_UID,
 	OPT_WATCHES,
 	OPT_RETENTION,
+	OPT_ADMIN_GROUP,
+	OPT_RATE,
+	OPT_BURST,
+	OPT_NO_PIDFD,
 };
 
 static const struct option long_opts[] = {
@@ -64,6 +71,10 @@ static const struct option long_opts[] = {
 	{"max-conns-per-uid", required_argument, NULL, OPT_CONNS_UID},
 	{"max-watches-per-uid", required_argument, NULL, OPT_WATCHES},
 	{"retention", required_argument, NULL, OPT_RETENTION},
+	{"admin-group", required_argument, NULL, OPT_ADMIN_GROUP},
+	{"rate-limit", required_argument, NULL, OPT_RATE},
+	{"rate-burst", required_argument, NULL, OPT_BURST},
+	{"test-no-pidfd", no_argument, NULL, OPT_NO_PIDFD},
 	{NULL, 0, NULL, 0},
 };
 
@@ -75,7 +86,8 @@ usage(FILE *f)
 		"                  [--arena-size SIZE] [--map-size SIZE] [--max-frame SIZE]\n"
 		"                  [--idle-timeout DURATION] [--max-conns N]\n"
 		"                  [--max-conns-per-uid N] [--max-watches-per-uid N]\n"
-		"                  [--retention DURATION] [--debug]\n"
+		"                  [--retention DURATION] [--admin-group GROUP]\n"
+		"                  [--rate-limit N] [--rate-burst N] [--debug]\n"
 		"       credagentd -k\n"
 		"       credagentd --version | --help\n"
 		"\n"
@@ -143,6 +155,19 @@ parse_args(int argc, char **argv, struct agent_config *cfg, bool *kill_mode)
 				return -EINVAL;
 			}
 			cfg->retention = v;
+			break;
+		case OPT_ADMIN_GROUP: cfg->admin_group = optarg; break;
+		case OPT_NO_PIDFD: cfg->no_pidfd = true; break;
+		case OPT_RATE:
+		case OPT_BURST:
+			if (util_parse_u64(optarg, 100000000, &v) < 0 || v == 0) {
+				fprintf(stderr, "credagentd: bad rate: %s\n", optarg);
+				return -EINVAL;
+			}
+			if (c == OPT_RATE)
+				cfg->rate = (uint32_t)v;
+			else
+				cfg->burst = (uint32_t)v;
 			break;
 		case OPT_CONNS:
 		case OPT_CONNS_UID:
@@ -282,6 +307,20 @@ arena_size_for(struct agent_config *cfg, size_t *ret, char *errbuf, size_t errle
 	return 0;
 }
 
+/* The admin group's gid; without such a group only root is an admin. */
+static void
+resolve_admin_group(struct agent *a)
+{
+	struct group *gr = getgrnam(a->cfg.admin_group);
+
+	if (gr != NULL) {
+		a->admin_gid = gr->gr_gid;
+		a->admin_gid_set = true;
+	} else if (a->cfg.system_mode) {
+		log_info("no group %s on this host: only root is an admin", a->cfg.admin_group);
+	}
+}
+
 static char *
 keyfile_path(const struct agent_config *cfg)
 {
@@ -364,10 +403,13 @@ start(struct agent *a, int *lock_fd, char *err, size_t errlen)
 	if (r < 0)
 		return r;
 	a->listen_activated = r > 0;
-	a->listen_fd = r > 0 ? r : sock_listen(a->cfg.sock_path, true,
+	/* The system socket's directory must let every user reach it. */
+	a->listen_fd = r > 0 ? r : sock_listen(a->cfg.sock_path, true, a->cfg.system_mode,
 					       a->cfg.system_mode ? 0666 : 0600, err, errlen);
 	if (a->listen_fd < 0)
 		return a->listen_fd;
+	if ((r = ratelimit_new(a->cfg.rate, a->cfg.burst, &a->ratelimit)) < 0)
+		return r;
 	if ((r = arena_size_for(&a->cfg, &arena_size, err, errlen)) < 0)
 		return r;
 	if ((r = arena_new(arena_size, &a->arena)) < 0) {
@@ -427,6 +469,7 @@ stop(struct agent *a, int lock_fd)
 	keys_free(a->keys);
 	smem_free(a->dek_scratch);
 	arena_free_all(a->arena);
+	ratelimit_free(a->ratelimit);
 	if (lock_fd >= 0)
 		close(lock_fd);
 }
@@ -452,12 +495,18 @@ main(int argc, char **argv)
 	a.cfg.max_conns_per_uid = 64;
 	a.cfg.max_watches_per_uid = 256;
 	a.cfg.retention = 30 * 86400;
+	a.cfg.admin_group = "credadmin";
+	a.cfg.rate = 10000;
 	if (parse_args(argc, argv, &a.cfg, &kill_mode) < 0)
 		return 2;
 	if (kill_mode)
 		return kill_agent();
 	log_set_debug(a.cfg.debug);
 	a.uid = getuid();
+	if (a.cfg.burst == 0)
+		a.cfg.burst = 2 * a.cfg.rate;
+	peer_disable_pidfd(a.cfg.no_pidfd);
+	resolve_admin_group(&a);
 	if (a.cfg.state_dir == NULL)
 		a.cfg.state_dir = sock_default_state_dir(a.cfg.system_mode);
 	if (a.cfg.sock_path == NULL)

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "authz.h"
 #include "keys.h"
 #include "record.h"
 #include "seal.h"
@@ -81,6 +82,8 @@ load_meta(struct agent *a, MDB_txn *t, const struct peer *peer, const struct pro
 		return PROTO_USAGE;
 	}
 	st = ops_owner(a, peer, ref, owner);
+	if (st == PROTO_OK)
+		st = authz_check(a, t, peer, *owner, ref->name, AUTHZ_READ);
 	if (st != PROTO_OK)
 		return st;
 	*key_len = store_meta_key(key, *owner, ref->name.ptr, ref->name.len);
@@ -178,7 +181,7 @@ ops_get(struct agent *a, struct conn *c, const struct proto_frame *f)
 	if (store_read_begin(a->store, &t) < 0)
 		return ops_fail(a, c, f, PROTO_INTERNAL, "the store cannot be read");
 	st = load_meta(a, t, &c->peer, &m.ref, key, &klen, &owner, &rec, &why);
-	ver = m.has_version ? m.version : rec.version;
+	ver = m.has_version ? m.version : st == PROTO_OK ? rec.version : 0;
 	expired = st == PROTO_OK && rec.expires != 0 && agent_now() >= rec.expires;
 	if (expired)
 		format_time(note, sizeof(note), "expired at ", rec.expires);
@@ -226,6 +229,43 @@ versions_span(const struct meta_rec *m, struct proto_list_span *ret)
 	return 0;
 }
 
+struct grants_out {
+	struct buf_writer w;
+	uint32_t n;
+};
+
+static bool
+grant_visit(const struct proto_grant *g, void *arg)
+{
+	struct grants_out *o = arg;
+
+	proto_put_grant(&o->w, g);
+	return ++o->n < PROTO_GRANTS_MAX;
+}
+
+/* The GRANT groups covering OWNER:NAME, encoded into a malloc'd span. */
+static int
+grants_span(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes name,
+	    struct proto_list_span *ret)
+{
+	struct grants_out o = {.n = 0};
+	size_t size;
+	uint8_t *p;
+
+	buf_writer_init(&o.w, NULL, 0);
+	authz_grants_covering(a, t, owner, name, grant_visit, &o);
+	size = o.w.len;
+	p = malloc(size + 1);
+	if (p == NULL)
+		return -ENOMEM;
+	o.n = 0;
+	buf_writer_init(&o.w, p, size);
+	authz_grants_covering(a, t, owner, name, grant_visit, &o);
+	ret->raw = (struct proto_bytes){p, o.w.len};
+	ret->count = o.n;
+	return 0;
+}
+
 enum ops_result
 ops_info(struct agent *a, struct conn *c, const struct proto_frame *f)
 {
@@ -251,7 +291,13 @@ ops_info(struct agent *a, struct conn *c, const struct proto_frame *f)
 		goto out;
 	}
 	record_to_proto(&rec, owner, m.ref.name, &pm);
+	pm.shared = owner != (uint32_t)c->peer.uid;
+	if (!pm.shared && grants_span(a, t, owner, m.ref.name, &pm.grants) < 0) {
+		res = ops_fail(a, c, f, PROTO_INTERNAL, "out of memory");
+		goto out;
+	}
 	if (versions_span(&rec, &pm.versions) < 0) {
+		free((void *)(uintptr_t)pm.grants.raw.ptr);
 		res = ops_fail(a, c, f, PROTO_INTERNAL, "out of memory");
 		goto out;
 	}
@@ -265,6 +311,7 @@ ops_info(struct agent *a, struct conn *c, const struct proto_frame *f)
 		conn_reply_commit(c, &w);
 	}
 	free((void *)(uintptr_t)pm.versions.raw.ptr);
+	free((void *)(uintptr_t)pm.grants.raw.ptr);
 out:
 	store_read_end(a->store);
 	return res;

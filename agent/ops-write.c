@@ -178,6 +178,23 @@ ops_label(struct agent *a, struct conn *c, const struct proto_frame *f)
 	return queue_job(a, c, f, j, &j->req.label.ref, 0);
 }
 
+enum ops_result
+ops_share(struct agent *a, struct conn *c, const struct proto_frame *f)
+{
+	struct wjob *j;
+
+	if (!a->cfg.system_mode)
+		return ops_fail(a, c, f, PROTO_UNSUPPORTED,
+				"sharing needs the system agent (credagentd --system): this one "
+				"serves one user");
+	j = job_new(a, c, f);
+	if (j == NULL)
+		return ops_fail(a, c, f, PROTO_INTERNAL, "out of memory");
+	if (proto_decode_share(f->body, f->type, &j->req.share) < 0)
+		return bad(a, c, f, j, PROTO_BAD_REQUEST, "malformed request");
+	return queue_job(a, c, f, j, &j->req.share.ref, 0);
+}
+
 /* A value of N characters drawn uniformly from CHARSET, in the arena. */
 static int
 generate(struct agent *a, struct wjob *j, uint32_t n, uint32_t charset)
@@ -323,6 +340,8 @@ ops_write_reply(struct agent *a, struct wjob *j)
 	/* After the reply, which used the space reserved for it. */
 	if (j->status == PROTO_OK && j->event != 0)
 		watch_notify(a, j->owner, j->name, j->event, j->version, j->state);
+	if (j->status == PROTO_OK && j->type == PROTO_MSG_UNSHARE)
+		watch_revalidate(a, j->owner);
 	job_free(a, j);
 	conn_resume(a, c);
 }

@@ -27,9 +27,9 @@ ops_owner(const struct agent *a, const struct peer *peer, const struct proto_ref
 {
 	uint32_t owner = ref->has_owner ? ref->owner : (uint32_t)peer->uid;
 
-	/* Until grants exist, a namespace is visible to its owner only; any
-	 * other owner looks exactly like a missing secret. */
-	if (owner != (uint32_t)peer->uid || (!a->cfg.system_mode && owner != (uint32_t)a->uid))
+	/* A user agent holds one namespace: any other looks exactly like a
+	 * missing secret. In system mode authz_check() decides. */
+	if (!a->cfg.system_mode && owner != (uint32_t)a->uid)
 		return PROTO_NOT_FOUND;
 	*ret_owner = owner;
 	return PROTO_OK;
@@ -53,6 +53,8 @@ static const ops_handler handlers[] = {
 	[PROTO_MSG_ENABLE] = ops_delete,
 	[PROTO_MSG_LABEL] = ops_label,
 	[PROTO_MSG_WATCH] = ops_watch,
+	[PROTO_MSG_SHARE] = ops_share,
+	[PROTO_MSG_UNSHARE] = ops_share,
 };
 
 enum ops_result

@@ -53,6 +53,7 @@ struct wjob {
 		struct proto_rotate rotate;
 		struct proto_versioned versioned;
 		struct proto_label label;
+		struct proto_share share;
 	} req;
 	uint8_t *gen; /* a generated value, in the arena (loop-owned) */
 	size_t gen_cap, gen_len;
@@ -62,6 +63,7 @@ struct wjob {
 	uint32_t state;
 	uint32_t event; /* enum proto_event to send to watchers; 0: none */
 	char message[192];
+	bool nospace; /* the map filled up: retried once it has grown */
 	struct swept *swept; /* sweep: the purged secrets */
 	uint32_t n_swept;
 	bool sweep_more;
@@ -91,6 +93,7 @@ enum ops_result ops_rotate(struct agent *a, struct conn *c, const struct proto_f
 enum ops_result ops_versioned(struct agent *a, struct conn *c, const struct proto_frame *f);
 enum ops_result ops_label(struct agent *a, struct conn *c, const struct proto_frame *f);
 enum ops_result ops_watch(struct agent *a, struct conn *c, const struct proto_frame *f);
+enum ops_result ops_share(struct agent *a, struct conn *c, const struct proto_frame *f);
 
 /* Queue the agent's own retention sweep (loop thread). */
 void ops_queue_sweep(struct agent *a);

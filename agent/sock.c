@@ -130,7 +130,20 @@ claim_path(const struct sockaddr_un *addr, char *errbuf, size_t errlen)
 }
 
 int
-sock_listen(const char *path, bool create_dir, unsigned mode, char *errbuf, size_t errlen)
+sock_public_dir(const char *dir, char *errbuf, size_t errlen)
+{
+	int r = sock_private_dir(dir, errbuf, errlen);
+
+	if (r == 0 && chmod(dir, 0755) < 0) {
+		snprintf(errbuf, errlen, "cannot chmod %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	return r;
+}
+
+int
+sock_listen(const char *path, bool create_dir, bool public_dir, unsigned mode, char *errbuf,
+	    size_t errlen)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	char dir[PATH_MAX], *slash;
@@ -146,7 +159,8 @@ sock_listen(const char *path, bool create_dir, unsigned mode, char *errbuf, size
 	slash = strrchr(dir, '/');
 	if (create_dir && slash != NULL && slash != dir) {
 		*slash = '\0';
-		r = sock_private_dir(dir, errbuf, errlen);
+		r = public_dir ? sock_public_dir(dir, errbuf, errlen)
+			       : sock_private_dir(dir, errbuf, errlen);
 		if (r < 0)
 			return r;
 	}

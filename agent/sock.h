@@ -21,7 +21,7 @@ char *sock_default_state_dir(bool system_mode);
  * replace a stale socket, bind with MODE and listen. Nonblocking, CLOEXEC.
  * Returns the fd or -errno with ERRBUF filled.
  */
-int sock_listen(const char *path, bool create_dir, unsigned mode, char *errbuf,
+int sock_listen(const char *path, bool create_dir, bool public_dir, unsigned mode, char *errbuf,
 		size_t errlen) AGENT_WUR;
 
 /* The socket systemd passed (LISTEN_FDS): fd, 0 if none, -errno with
@@ -31,5 +31,8 @@ int sock_activated(char *errbuf, size_t errlen) AGENT_WUR;
 /* Create DIR 0700 if missing (and its parents); refuse one owned by
  * another uid or open to others. */
 int sock_private_dir(const char *dir, char *errbuf, size_t errlen) AGENT_WUR;
+/* The system socket's directory: ours, 0755 (the kernel, not the mode,
+ * tells the agent who calls). */
+int sock_public_dir(const char *dir, char *errbuf, size_t errlen) AGENT_WUR;
 
 #endif

@@ -33,8 +33,9 @@ store_errno(int rc)
 static int
 open_dbs(struct store *s)
 {
-	static const char *names[] = {"meta", "blob", "grant", "audit", "sys", "trash"};
-	MDB_dbi *dbis[] = {&s->meta, &s->blob, &s->grant, &s->audit, &s->sys, &s->trash};
+	static const char *names[] = {"meta", "blob", "grant", "audit", "sys", "trash", "grantee"};
+	MDB_dbi *dbis[] = {&s->meta,  &s->blob,  &s->grant,  &s->audit,
+			   &s->sys,   &s->trash, &s->grantee};
 	MDB_txn *t;
 	int rc;
 
@@ -60,6 +61,7 @@ store_open(const char *dir, size_t map_size, struct store **ret)
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;
+	pthread_mutex_init(&s->resize_mu, NULL);
 	rc = mdb_env_create(&s->env);
 	if (rc == 0)
 		rc = mdb_env_set_maxdbs(s->env, 8);
@@ -94,6 +96,7 @@ store_close(struct store *s)
 	if (s->rtxn != NULL)
 		mdb_txn_abort(s->rtxn);
 	mdb_env_close(s->env);
+	pthread_mutex_destroy(&s->resize_mu);
 	free(s);
 }
 
@@ -102,12 +105,15 @@ store_read_begin(struct store *s, MDB_txn **ret)
 {
 	int rc;
 
+	pthread_mutex_lock(&s->resize_mu);
 	if (s->rtxn == NULL)
 		rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn);
 	else
 		rc = mdb_txn_renew(s->rtxn);
-	if (rc != 0)
+	if (rc != 0) {
+		pthread_mutex_unlock(&s->resize_mu);
 		return store_errno(rc);
+	}
 	*ret = s->rtxn;
 	return 0;
 }
@@ -117,6 +123,23 @@ store_read_end(struct store *s)
 {
 	if (s->rtxn != NULL)
 		mdb_txn_reset(s->rtxn);
+	pthread_mutex_unlock(&s->resize_mu);
+}
+
+int
+store_grow(struct store *s)
+{
+	MDB_envinfo info;
+	int rc;
+
+	pthread_mutex_lock(&s->resize_mu);
+	rc = mdb_env_info(s->env, &info);
+	if (rc == 0)
+		rc = mdb_env_set_mapsize(s->env, info.me_mapsize * 2);
+	pthread_mutex_unlock(&s->resize_mu);
+	if (rc == 0)
+		log_notice("the store's map grew to %zu MiB", (info.me_mapsize * 2) >> 20);
+	return store_errno(rc);
 }
 
 int

@@ -10,6 +10,11 @@
  * Keys: meta  u32 owner | name
  *       blob  u32 owner | name | 0x00 | u32 version
  *       sys   ASCII record names
+ *       grant u32 owner | name | 0x00 | u8 kind (0 name, 1 prefix) |
+ *             u8 grantee type (0 uid, 1 gid) | u32 grantee
+ *             -> u8 perm | u64 created | u32 by | MAC
+ *       grantee  u8 type | u32 grantee | u32 owner | name | 0x00 | u8 kind
+ *             (empty values): the same grants by grantee, for LIST
  *       trash u64 deletion time | u32 owner | name (empty values): an
  *             index of soft-deleted secrets for the retention sweep
  * so one owner's secrets, and a name prefix within them, are a range.
@@ -22,6 +27,7 @@
 #include <stdint.h>
 
 #include <lmdb.h>
+#include <pthread.h>
 
 #include "proto/proto.h"
 
@@ -32,8 +38,9 @@
 
 struct store {
 	MDB_env *env;
-	MDB_dbi meta, blob, grant, audit, sys, trash;
+	MDB_dbi meta, blob, grant, audit, sys, trash, grantee;
 	MDB_txn *rtxn; /* the event loop's reusable read transaction */
+	pthread_mutex_t resize_mu; /* held by the loop's read transaction */
 };
 
 /* Open (creating if needed) the environment in DIR, files 0600. */
@@ -67,6 +74,13 @@ size_t store_trash_key(uint8_t *out, uint64_t deleted, uint32_t owner, const uin
 
 /* Secrets not soft-deleted, and the bytes the map uses. */
 int store_stats(struct store *s, uint64_t *ret_secrets, uint64_t *ret_bytes) STORE_WUR;
+
+/*
+ * Double the map (writer thread, no transaction of its own open): waits
+ * for the loop's read transaction to end, as LMDB requires no active
+ * transaction in the process while the map is resized. 0 or -errno.
+ */
+int store_grow(struct store *s) STORE_WUR;
 
 /* Translate an LMDB return code to -errno. */
 int store_errno(int rc);

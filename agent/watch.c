@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "authz.h"
 #include "record.h"
 #include "store.h"
 #include "ops.h"
@@ -52,7 +53,8 @@ ops_watch(struct agent *a, struct conn *c, const struct proto_frame *f)
 	{
 		size_t klen = store_meta_key(key, owner, m.ref.name.ptr, m.ref.name.len);
 
-		visible = store_get(t, a->store->meta, key, klen, &v) == 0 &&
+		visible = authz_check(a, t, &c->peer, owner, m.ref.name, AUTHZ_READ) == PROTO_OK &&
+			  store_get(t, a->store->meta, key, klen, &v) == 0 &&
 			  record_decode(a->keys, key, klen, v, &rec) == 0 &&
 			  rec.state != PROTO_STATE_DELETED;
 	}
@@ -123,6 +125,30 @@ watch_notify(struct agent *a, uint32_t owner, struct proto_bytes name, uint32_t 
 			pw = &w->next;
 		}
 	}
+}
+
+void
+watch_revalidate(struct agent *a, uint32_t owner)
+{
+	struct watch **pw = &a->watches;
+	MDB_txn *t;
+
+	if (store_read_begin(a->store, &t) < 0)
+		return;
+	while (*pw != NULL) {
+		struct watch *w = *pw;
+		struct proto_bytes name = {w->name, w->name_len};
+
+		if (w->owner != owner || w->conn->fd < 0 ||
+		    authz_perm(a, t, &w->conn->peer, owner, name) > 0) {
+			pw = &w->next;
+			continue;
+		}
+		send_event(a, w, PROTO_EVENT_REVOKED, 0, 0);
+		*pw = w->next;
+		free(w);
+	}
+	store_read_end(a->store);
 }
 
 void

@@ -19,6 +19,9 @@
  * the watches it reaches. */
 void watch_notify(struct agent *a, uint32_t owner, struct proto_bytes name, uint32_t event,
 		  uint32_t version, uint32_t state);
+/* After an UNSHARE by OWNER: end (with a REVOKED event) the watches on
+ * OWNER's secrets whose holders no longer see them. */
+void watch_revalidate(struct agent *a, uint32_t owner);
 /* Drop C's watches (its connection is closing). */
 void watch_drop_conn(struct agent *a, struct conn *c);
 

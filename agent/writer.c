@@ -36,8 +36,28 @@ fail_all(struct wjob *batch, const char *why)
 	}
 }
 
-static void
-run_batch(struct writer *w, struct wjob *batch)
+static bool
+reset_for_retry(struct wjob *batch)
+{
+	bool nospace = false;
+
+	for (struct wjob *j = batch; j != NULL; j = j->next)
+		nospace |= j->nospace;
+	if (!nospace)
+		return false;
+	for (struct wjob *j = batch; j != NULL; j = j->next) {
+		j->status = PROTO_OK;
+		j->message[0] = '\0';
+		j->event = 0;
+		j->nospace = false;
+	}
+	return true;
+}
+
+/* Run every job of BATCH in one synced transaction. Returns 1 when the
+ * map filled up and the batch was rolled back to be run again. */
+static int
+run_once(struct writer *w, struct wjob *batch, bool may_grow)
 {
 	struct store *s = w->agent->store;
 	MDB_txn *t, *child;
@@ -47,7 +67,7 @@ run_batch(struct writer *w, struct wjob *batch)
 	if (r < 0) {
 		log_err("cannot begin a write transaction: %s", strerror(-r));
 		fail_all(batch, "the store cannot be written");
-		return;
+		return 0;
 	}
 	for (struct wjob *j = batch; j != NULL; j = j->next) {
 		r = store_txn_begin(s, t, &child);
@@ -60,15 +80,35 @@ run_batch(struct writer *w, struct wjob *batch)
 			store_txn_abort(child);
 		} else if ((r = store_txn_commit(child)) < 0) {
 			j->status = PROTO_INTERNAL;
+			j->nospace = r == -ENOSPC;
 			snprintf(j->message, sizeof(j->message), "%s",
 				 r == -ENOSPC ? "the store is full" : "the store cannot be written");
 		}
+	}
+	if (may_grow && reset_for_retry(batch)) {
+		store_txn_abort(t);
+		r = store_grow(s);
+		if (r == 0)
+			return 1;
+		log_err("the store is full and its map cannot grow: %s", strerror(-r));
+		fail_all(batch, "the store is full");
+		return 0;
 	}
 	r = store_txn_commit(t);
 	if (r < 0) {
 		log_err("write transaction failed to commit: %s", strerror(-r));
 		fail_all(batch, r == -ENOSPC ? "the store is full" : "the store cannot be written");
 	}
+	return 0;
+}
+
+static void
+run_batch(struct writer *w, struct wjob *batch)
+{
+	/* A full map grows (doubling) and the batch runs again. */
+	for (int tries = 0; tries < 4; tries++)
+		if (run_once(w, batch, tries < 3) == 0)
+			return;
 }
 
 static void *
