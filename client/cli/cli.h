@@ -50,6 +50,9 @@ int cmd_enable(struct cli *cli, int argc, char **argv);
 int cmd_label(struct cli *cli, int argc, char **argv);
 /* cmd-watch.c */
 int cmd_watch(struct cli *cli, int argc, char **argv);
+/* cmd-share.c */
+int cmd_share(struct cli *cli, int argc, char **argv);
+int cmd_unshare(struct cli *cli, int argc, char **argv);
 
 /* The table main.c dispatches on; NULL-named entry last. */
 extern const struct cli_command cli_commands[];
@@ -84,6 +87,13 @@ int cli_write_all(int fd, const void *p, size_t n);
 void cli_time_format(int64_t t, char *buf, size_t size);
 /* The user name of UID, or its decimal form, into BUF. */
 void cli_user_name(uid_t uid, char *buf, size_t size);
+/* The user (IS_GID 0) or group (IS_GID 1) name of ID into BUF: true, or
+ * false with BUF untouched when it has none. */
+bool cli_grantee_name(int is_gid, uint32_t id, char *buf, size_t size);
+/* "uid 1001 (alice)" / "gid 100 (users)", or "uid 1001" without a name,
+ * into BUF (CLI_GRANTEE_LEN bytes are enough). */
+#define CLI_GRANTEE_LEN 300
+void cli_grantee_words(int is_gid, uint32_t id, char *buf, size_t size);
 const char *cli_state_name(int state);
 
 /* ---- JSON (json.c) ---- */

@@ -32,22 +32,54 @@ json_versions(const struct cred_info *i)
 	return a;
 }
 
+static json_t *
+json_grants(const struct cred_info *i)
+{
+	const struct cred_grant *g;
+	json_t *a = json_array();
+	char gname[256];
+	const char *perm;
+	size_t k;
+
+	for (k = 0; a != NULL && k < i->n_grants; k++) {
+		g = &i->grants[k];
+		perm = cred_perm_name(g->perm);
+		if (json_array_append_new(
+		            a,
+		            json_pack("{s:o, s:o, s:o, s:o, s:s, s:b, s:o, s:I}", "uid",
+		                      g->is_gid ? json_null() : json_integer(g->grantee), "gid",
+		                      g->is_gid ? json_integer(g->grantee) : json_null(), "grantee",
+		                      cli_grantee_name(g->is_gid, g->grantee, gname, sizeof(gname))
+		                              ? json_string(gname)
+		                              : json_null(),
+		                      "perm",
+		                      perm != NULL ? json_string(perm) : json_integer(g->perm),
+		                      "name", g->name, "prefix", g->prefix, "created",
+		                      cli_json_time(g->created), "created_by",
+		                      (json_int_t)g->created_by)) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 /* DESIGN.md section 9's info shape; keys the protocol does not carry yet
- * (usage, quota, verify, grants) are present and null or empty. */
+ * (usage, quota, verify) are present and null. */
 static json_t *
 json_info(const struct cred_info *i)
 {
 	return json_pack("{s:s, s:I, s:s, s:I, s:o, s:s, s:o, s:o, s:o, s:o,"
-	                 " s:{s:n, s:n, s:n, s:n}, s:n, s:{s:n, s:n, s:n}, s:[],"
-	                 " s:I, s:o}",
+	                 " s:{s:n, s:n, s:n, s:n}, s:n, s:{s:n, s:n, s:n}, s:o,"
+	                 " s:I, s:o, s:b}",
 	                 "name", i->name, "owner", (json_int_t)i->owner, "type", i->type, "version",
 	                 (json_int_t)i->version, "versions", json_versions(i), "state",
 	                 cli_state_name(i->state), "labels", cli_json_labels(i->labels), "created",
 	                 cli_json_time(i->created), "updated", cli_json_time(i->updated), "expires",
 	                 cli_json_time(i->expires), "usage", "reads", "period_reads", "last_read",
 	                 "last_reader", "quota", "verify", "status", "time", "message", "grants",
-	                 "max_versions", (json_int_t)i->max_versions, "deleted",
-	                 cli_json_time(i->deleted));
+	                 json_grants(i), "max_versions", (json_int_t)i->max_versions, "deleted",
+	                 cli_json_time(i->deleted), "shared", i->shared);
 }
 
 static void
@@ -61,6 +93,34 @@ print_time_line(const char *label, int64_t t, const char *none)
 	}
 	cli_time_format(t, buf, sizeof(buf));
 	printf("%-13s %s\n", label, buf);
+}
+
+/* "grants:" lines (the owner's INFO has them), and "access:" for a
+ * secret seen through a grant. */
+static void
+print_grants(const struct cred_info *i)
+{
+	char words[CLI_GRANTEE_LEN];
+	const struct cred_grant *g;
+	const char *perm;
+	size_t k;
+
+	if (i->shared)
+		printf("%-13s %s\n", "access:", "through a grant");
+	/* Only the owner is told the grants; none, no line. */
+	for (k = 0; k < i->n_grants; k++) {
+		g = &i->grants[k];
+		cli_grantee_words(g->is_gid, g->grantee, words, sizeof(words));
+		perm = cred_perm_name(g->perm);
+		printf("%-13s %s ", k == 0 ? "grants:" : "", words);
+		if (perm != NULL)
+			printf("%s", perm);
+		else
+			printf("perm %d", g->perm);
+		if (g->prefix)
+			printf(" prefix %s/", g->name);
+		putchar('\n');
+	}
 }
 
 static void
@@ -94,6 +154,7 @@ print_info(const struct cred_info *i)
 		printf("%-13s %u  %s  by %s\n", k == 0 ? "versions:" : "", i->versions[k].version,
 		       t, user);
 	}
+	print_grants(i);
 }
 
 int
@@ -152,7 +213,7 @@ json_list(const struct cred_list *l)
 		                         cli_state_name(i->state), "labels",
 		                         cli_json_labels(i->labels), "updated",
 		                         cli_json_time(i->updated), "expires",
-		                         cli_json_time(i->expires), "shared", 0, "deleted",
+		                         cli_json_time(i->expires), "shared", i->shared, "deleted",
 		                         cli_json_time(i->deleted))) < 0) {
 			json_decref(a);
 			return NULL;
@@ -161,7 +222,8 @@ json_list(const struct cred_list *l)
 	return a;
 }
 
-/* NAME, or OWNER:NAME for another user's secret (with --all-users). */
+/* NAME, or OWNER:NAME for another user's secret (shared with the caller,
+ * or listed with --all-users). */
 static char *
 display_name(const struct cred_info *i)
 {
@@ -176,7 +238,18 @@ display_name(const struct cred_info *i)
 }
 
 /* Extra columns of the ls table. */
-enum { COL_EXPIRES = 1, COL_DELETED = 2 };
+enum { COL_EXPIRES = 1, COL_DELETED = 2, COL_ACCESS = 4 };
+
+/* The ACCESS column: how the caller sees the secret. */
+static const char *
+access_word(const struct cred_info *i)
+{
+	if (i->shared)
+		return "shared"; /* through a grant */
+	if (i->owner == getuid())
+		return "owner";
+	return "admin"; /* metadata only, with --all-users */
+}
 
 /* The time columns of one ls line, the last one unpadded. */
 static void
@@ -196,7 +269,8 @@ print_times(unsigned cols, const char *updated, const char *expires, const char 
 }
 
 /* A table with a header; nothing at all when no secret matches. COLS adds
- * an EXPIRES column (with --expiring) and a DELETED one (with --deleted). */
+ * an EXPIRES column (with --expiring) and a DELETED one (with --deleted);
+ * an ACCESS column comes when any secret listed is not the caller's own. */
 static int
 print_list(struct cli *cli, const struct cred_list *l, unsigned cols)
 {
@@ -219,12 +293,18 @@ print_list(struct cli *cli, const struct cred_list *l, unsigned cols)
 			w = n;
 		if ((n = strlen(l->items[k]->type)) > tw)
 			tw = n;
+		if (l->items[k]->shared || l->items[k]->owner != getuid())
+			cols |= COL_ACCESS;
 	}
 	printf("%-*s  %-*s  %7s  %-8s  ", (int)w, "NAME", (int)tw, "TYPE", "VERSION", "STATE");
+	if (cols & COL_ACCESS)
+		printf("%-6s  ", "ACCESS");
 	print_times(cols, "UPDATED", "EXPIRES", "DELETED");
 	for (k = 0; k < l->n; k++) {
 		printf("%-*s  %-*s  %7u  %-8s  ", (int)w, names[k], (int)tw, l->items[k]->type,
 		       l->items[k]->version, cli_state_name(l->items[k]->state));
+		if (cols & COL_ACCESS)
+			printf("%-6s  ", access_word(l->items[k]));
 		cli_time_format(l->items[k]->updated, t, sizeof(t));
 		if (l->items[k]->expires != 0)
 			cli_time_format(l->items[k]->expires, e, sizeof(e));

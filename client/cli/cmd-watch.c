@@ -18,6 +18,10 @@ event_words(int event, char *buf, size_t size)
 {
 	char *p;
 
+	if (event == CRED_EVENT_REVOKED) {
+		snprintf(buf, size, "access revoked");
+		return;
+	}
 	snprintf(buf, size, "%s", cred_event_name(event));
 	for (p = buf; *p != '\0'; p++)
 		if (*p == '_')

@@ -27,6 +27,8 @@ const struct cli_command cli_commands[] = {
         {"enable", cmd_enable, "REF"},
         {"label", cmd_label, "REF [K=V]... [--rm K]..."},
         {"watch", cmd_watch, "REF [--timeout DURATION]"},
+        {"share", cmd_share, "REF --uid U|--gid G --perm read|write [--prefix]"},
+        {"unshare", cmd_unshare, "REF --uid U|--gid G [--prefix]"},
         {NULL, NULL, NULL},
 };
 

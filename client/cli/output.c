@@ -2,6 +2,7 @@
 /* Errors, warnings, connecting, and small formatting helpers. */
 
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -174,16 +175,55 @@ cli_time_format(int64_t t, char *buf, size_t size)
 		snprintf(buf, size, "%lld", (long long)t);
 }
 
-void
-cli_user_name(uid_t uid, char *buf, size_t size)
+/* The user name of UID into BUF: true, or false (BUF untouched) when there
+ * is none or the database cannot be read. */
+static bool
+user_name(uid_t uid, char *buf, size_t size)
 {
 	struct passwd pw, *res = NULL;
 	char tmp[4096];
 
-	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res != NULL)
-		snprintf(buf, size, "%s", res->pw_name);
-	else
+	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) != 0 || res == NULL)
+		return false;
+	snprintf(buf, size, "%s", res->pw_name);
+	return true;
+}
+
+void
+cli_user_name(uid_t uid, char *buf, size_t size)
+{
+	if (!user_name(uid, buf, size))
 		snprintf(buf, size, "%u", (unsigned)uid);
+}
+
+/* The same for a group (whose entry lists its members: a larger buffer). */
+static bool
+group_name(gid_t gid, char *buf, size_t size)
+{
+	struct group gr, *res = NULL;
+	char tmp[1u << 16];
+
+	if (getgrgid_r(gid, &gr, tmp, sizeof(tmp), &res) != 0 || res == NULL)
+		return false;
+	snprintf(buf, size, "%s", res->gr_name);
+	return true;
+}
+
+bool
+cli_grantee_name(int is_gid, uint32_t id, char *buf, size_t size)
+{
+	return is_gid ? group_name((gid_t)id, buf, size) : user_name((uid_t)id, buf, size);
+}
+
+void
+cli_grantee_words(int is_gid, uint32_t id, char *buf, size_t size)
+{
+	char name[256];
+
+	if (cli_grantee_name(is_gid, id, name, sizeof(name)))
+		snprintf(buf, size, "%s %u (%s)", is_gid ? "gid" : "uid", (unsigned)id, name);
+	else
+		snprintf(buf, size, "%s %u", is_gid ? "gid" : "uid", (unsigned)id);
 }
 
 const char *

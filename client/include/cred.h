@@ -149,6 +149,18 @@ struct cred_version_info {
 	uid_t created_by;
 };
 
+/* A permission another user or group holds on a secret or a folder (see
+ * "Sharing" below). */
+struct cred_grant {
+	char *name;         /* the secret's NAME, or the folder's with prefix */
+	int prefix;         /* 1: the grant covers every name under NAME/ */
+	int is_gid;         /* 1: grantee is a gid; 0: a uid */
+	uint32_t grantee;
+	int perm;           /* enum cred_perm */
+	int64_t created;    /* unix seconds */
+	uid_t created_by;
+};
+
 /* Metadata of one secret, never its value. Free with cred_info_free(). */
 struct cred_info {
 	char *name;
@@ -164,6 +176,10 @@ struct cred_info {
 	char **labels;   /* NULL-terminated "key=value" list */
 	size_t n_versions;
 	struct cred_version_info *versions; /* cred_info() only; else NULL */
+	/* Appended (the library allocates this struct); see "Sharing". */
+	int shared;       /* 1: the caller sees it through a grant, not as owner */
+	size_t n_grants;
+	struct cred_grant *grants; /* cred_info() to the owner only; else NULL */
 };
 int cred_info(cred_conn *c, const char *ref, struct cred_info **ret);
 void cred_info_free(struct cred_info *i);
@@ -276,6 +292,8 @@ enum cred_event_type {
 	CRED_EVENT_UNDELETED = 7,
 	CRED_EVENT_PURGED = 8,         /* the whole secret: this watch ends */
 	CRED_EVENT_VERSION_PURGED = 9, /* one version */
+	CRED_EVENT_REVOKED = 10,       /* the caller's grant on it was revoked:
+	                                  this watch ends (version 0) */
 	/* Not from the agent: more events arrived than the connection queues
 	 * (CRED_EVENT_QUEUE_MAX) while the caller did other requests, and the
 	 * newest were dropped; re-read whatever is watched. It comes after
@@ -294,14 +312,16 @@ struct cred_event {
 	char name[CRED_NAME_MAX + 1];
 };
 /* "put", "rotated", "rolled_back", "disabled", "enabled", "deleted",
- * "undeleted", "purged", "version_purged", "overflow"; "unknown" else. */
+ * "undeleted", "purged", "version_purged", "revoked", "overflow";
+ * "unknown" else. */
 const char *cred_event_name(int event);
 
 /*
  * Watch REF for changes: sends WATCH and waits for the agent to accept it
  * (NOT_FOUND if there is no such secret). A connection may hold several
  * watches and still serve every other request; the agent caps watches per
- * user. A watch lasts until the connection closes or the secret is purged.
+ * user. A watch lasts until the connection closes, the secret is purged,
+ * or (watching another user's secret) the grant that allowed it goes.
  */
 int cred_watch(cred_conn *c, const char *ref);
 /*
@@ -317,6 +337,51 @@ int cred_fd(const cred_conn *c);
 /* The number of events queued on C: cred_watch_next() returns them without
  * reading the socket, so check this before polling cred_fd(). */
 size_t cred_events_pending(const cred_conn *c);
+
+/* ---- sharing (libcred(3), "Sharing") ---- */
+
+/* Permissions, numbered as on the wire. READ: get (any kept version),
+ * info, watch. WRITE: READ's, and put, rotate, rollback, delete,
+ * undelete, disable, enable, label. Only the owner shares, unshares,
+ * purges and sets max_versions. */
+enum cred_perm { CRED_PERM_READ = 1, CRED_PERM_WRITE = 2 };
+/* "read", "write"; NULL for other numbers. */
+const char *cred_perm_name(int perm);
+/* The enum cred_perm for "read" or "write", or -CRED_E_USAGE. */
+int cred_perm_parse(const char *name);
+
+/* Flags for cred_share() and cred_unshare(). */
+enum cred_share_flag {
+	/* REF names a folder P (a trailing '/' allowed): the grant covers
+	 * every name under P/ (P/x, P/x/y, never Pother nor P itself). */
+	CRED_SHARE_PREFIX = 1,
+};
+
+/* Who a grant is for: a uid, or a gid (every member of the group). */
+struct cred_grantee {
+	int is_gid;   /* 0: ID is a uid; 1: a gid */
+	uint32_t id;  /* never (uint32_t)-1 */
+};
+/*
+ * Fills *RET from S, a user name or decimal uid (IS_GID 0), or a group
+ * name or decimal gid (IS_GID 1), names looked up with getpwnam_r(3) /
+ * getgrnam_r(3). 0, or -CRED_E_USAGE for a malformed id or an unknown
+ * name (-CRED_E_FAILED or -CRED_E_NOMEM when the database cannot be read).
+ */
+int cred_grantee_parse(const char *s, int is_gid, struct cred_grantee *ret);
+/*
+ * Give WHO the permission PERM (enum cred_perm) on REF, one of the
+ * caller's own secrets (or, with CRED_SHARE_PREFIX in FLAGS, the folder
+ * REF). Sharing again replaces the permission. Owner only: an agent
+ * answers CRED_E_DENIED to anyone else who can see the secret.
+ */
+int cred_share(cred_conn *c, const char *ref, const struct cred_grantee *who, int perm,
+               unsigned flags);
+/* Revoke WHO's grant on REF (the same FLAGS as when shared); the agent
+ * also ends WHO's watches that the grant allowed. CRED_E_NOT_FOUND when
+ * there is no such grant. */
+int cred_unshare(cred_conn *c, const char *ref, const struct cred_grantee *who,
+                 unsigned flags);
 
 #ifdef __cplusplus
 }

@@ -143,6 +143,10 @@ int libcred_status_error(uint16_t status);
 int libcred_ref_parse(const char *ref, struct proto_ref *ret) LIBCRED_WUR;
 /* OWNER (LEN bytes, not NUL-terminated): a decimal uid or a user name. */
 int libcred_owner_parse(const char *s, size_t len, uid_t *ret) LIBCRED_WUR;
+/* The same for a uid (GROUP false) or a gid (GROUP true: a decimal gid or
+ * a group name, looked up with getgrnam_r): 0, -CRED_E_USAGE for a bad
+ * or unknown one, -CRED_E_FAILED / -CRED_E_NOMEM if the lookup fails. */
+int libcred_id_parse(const char *s, size_t len, bool group, uint32_t *ret) LIBCRED_WUR;
 
 /* A NUL-terminated copy of a span, or NULL on allocation failure. */
 char *libcred_strdup_span(struct proto_bytes b);

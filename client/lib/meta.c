@@ -83,7 +83,48 @@ versions_copy(const struct proto_list_span *span, struct cred_info *info)
 	return 0;
 }
 
-/* A struct cred_info from decoded metadata (versions if with_versions). */
+static int
+grants_copy(const struct proto_list_span *span, struct cred_info *info)
+{
+	struct proto_grant pg;
+	struct proto_iter it;
+	struct proto_bytes b;
+	struct cred_grant *g;
+	size_t i = 0;
+	int r;
+
+	if (span->count == 0)
+		return 0;
+	if (span->count > PROTO_GRANTS_MAX)
+		return -CRED_E_PROTOCOL;
+	info->grants = calloc(span->count, sizeof(*info->grants));
+	if (info->grants == NULL)
+		return -CRED_E_NOMEM;
+	proto_iter_init(&it, span);
+	while (i < span->count && proto_iter_next(&it, &b) == 1) {
+		if (proto_decode_grant(b, &pg) < 0 || pg.perm > INT32_MAX)
+			return -CRED_E_PROTOCOL;
+		g = &info->grants[i];
+		/* Counted first: cred_info_free() frees what is set. */
+		info->n_grants = ++i;
+		g->name = libcred_strdup_span(pg.name);
+		if (g->name == NULL)
+			return -CRED_E_NOMEM;
+		g->prefix = (pg.flags & PROTO_SHARE_PREFIX) != 0;
+		g->is_gid = pg.is_gid;
+		g->grantee = pg.grantee;
+		/* A permission newer than this library is kept as its number. */
+		g->perm = (int)pg.perm;
+		g->created_by = (uid_t)pg.created_by;
+		r = time_in(pg.created, &g->created);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* A struct cred_info from decoded metadata (versions and grants if
+ * with_versions: INFO's, which LIST entries do not carry). */
 static int
 info_new(const struct proto_meta *m, bool with_versions, struct cred_info **ret)
 {
@@ -111,8 +152,10 @@ info_new(const struct proto_meta *m, bool with_versions, struct cred_info **ret)
 	r = labels_copy(&m->labels, &info->labels);
 	if (r < 0)
 		goto fail;
-	if (with_versions && (r = versions_copy(&m->versions, info)) < 0)
+	if (with_versions && ((r = versions_copy(&m->versions, info)) < 0 ||
+	                      (r = grants_copy(&m->grants, info)) < 0))
 		goto fail;
+	info->shared = m->shared != 0;
 	*ret = info;
 	return 0;
 fail:
@@ -161,6 +204,9 @@ cred_info_free(struct cred_info *i)
 			free(i->labels[k]);
 	free(i->labels);
 	free(i->versions);
+	for (k = 0; k < i->n_grants; k++)
+		free(i->grants[k].name);
+	free(i->grants);
 	free(i);
 }
 

@@ -2,6 +2,7 @@
 /* References "[OWNER:]NAME", owners and list prefixes. */
 
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +11,11 @@
 #include "common/util.h"
 #include "client/lib/libcred-int.h"
 
-/* Longest user name we look up (LOGIN_NAME_MAX is 256 with the NUL). */
+/* Longest user or group name we look up (LOGIN_NAME_MAX is 256 with the
+ * NUL). */
 #define OWNER_NAME_MAX 255u
-/* getpwnam_r buffer: start here, grow on ERANGE up to the cap. */
+/* getpwnam_r / getgrnam_r buffer: start here, grow on ERANGE up to the
+ * cap (a group lists its members, so it may need more). */
 #define PW_BUF_START 1024u
 #define PW_BUF_MAX   (1u << 20)
 
@@ -27,27 +30,49 @@ all_digits(const char *s, size_t len)
 	return len > 0;
 }
 
+/* One getpwnam_r or getgrnam_r call: the uid or gid in *RET, or the
+ * function's error number (0 with *FOUND false: no such name). */
 static int
-lookup_user(const char *name, uid_t *ret)
+lookup_once(const char *name, bool group, char *buf, size_t size, uint32_t *ret, bool *found)
 {
-	struct passwd pw, *res = NULL;
+	struct passwd pw, *pres = NULL;
+	struct group gr, *gres = NULL;
+	int r;
+
+	if (group) {
+		r = getgrnam_r(name, &gr, buf, size, &gres);
+		*found = r == 0 && gres != NULL;
+		if (*found)
+			*ret = (uint32_t)gres->gr_gid;
+	} else {
+		r = getpwnam_r(name, &pw, buf, size, &pres);
+		*found = r == 0 && pres != NULL;
+		if (*found)
+			*ret = (uint32_t)pres->pw_uid;
+	}
+	return r;
+}
+
+static int
+lookup_name(const char *name, bool group, uint32_t *ret)
+{
 	size_t size = PW_BUF_START;
 	char *buf = NULL;
+	bool found = false;
 	int r;
 
 	for (;;) {
 		buf = malloc(size);
 		if (buf == NULL)
 			return -CRED_E_NOMEM;
-		r = getpwnam_r(name, &pw, buf, size, &res);
+		r = lookup_once(name, group, buf, size, ret, &found);
 		if (r != ERANGE || size >= PW_BUF_MAX)
 			break;
 		free(buf);
 		buf = NULL;
 		size *= 2;
 	}
-	if (r == 0 && res != NULL) {
-		*ret = res->pw_uid;
+	if (found) {
 		r = 0;
 	} else if (r == 0 || r == ENOENT || r == ESRCH || r == EBADF || r == EPERM) {
 		/* Not found, however the NSS module chose to say it. */
@@ -60,7 +85,7 @@ lookup_user(const char *name, uid_t *ret)
 }
 
 int
-libcred_owner_parse(const char *s, size_t len, uid_t *ret)
+libcred_id_parse(const char *s, size_t len, bool group, uint32_t *ret)
 {
 	char name[OWNER_NAME_MAX + 1];
 	uint64_t v;
@@ -70,13 +95,26 @@ libcred_owner_parse(const char *s, size_t len, uid_t *ret)
 	memcpy(name, s, len);
 	name[len] = '\0';
 	if (all_digits(s, len)) {
-		/* (uid_t)-1 means "no uid" to the kernel: never a valid owner. */
+		/* (uid_t)-1 and (gid_t)-1 mean "no id" to the kernel: never
+		 * a valid owner or grantee. */
 		if (util_parse_u64(name, UINT32_MAX - 1, &v) < 0)
 			return -CRED_E_USAGE;
-		*ret = (uid_t)v;
+		*ret = (uint32_t)v;
 		return 0;
 	}
-	return lookup_user(name, ret);
+	return lookup_name(name, group, ret);
+}
+
+int
+libcred_owner_parse(const char *s, size_t len, uid_t *ret)
+{
+	uint32_t id;
+	int r;
+
+	r = libcred_id_parse(s, len, false, &id);
+	if (r == 0)
+		*ret = (uid_t)id;
+	return r;
 }
 
 int

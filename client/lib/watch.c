@@ -123,8 +123,9 @@ libcred_event_push(cred_conn *c, const struct proto_frame *f)
 		};
 		memcpy(e->name, w->name, sizeof(e->name));
 	}
-	/* A purged secret has nothing more to report: the watch ends. */
-	if (em.event == PROTO_EVENT_PURGED)
+	/* A purged secret has nothing more to report, a revoked grant
+	 * nothing more to show: the watch ends. */
+	if (em.event == PROTO_EVENT_PURGED || em.event == PROTO_EVENT_REVOKED)
 		watch_remove(c, f->reqid);
 	return 0;
 }

@@ -3,7 +3,7 @@
 #define CREDAGENT_TESTS_LIBCRED_FAKE_H
 
 /*
- * A fake agent for tests/unit/test-libcred.c: a thread serving one end of
+ * A fake agent for tests/unit/test-libcred*.c: a thread serving one end of
  * a socketpair with the proto encoders, from a small fixed script of
  * secrets. It cannot use cmocka's asserts (they longjmp in the wrong
  * thread), so it counts failed checks in struct fake's errors, which the
@@ -60,7 +60,23 @@ struct fake {
 	uint32_t event_kind; /* enum proto_event to send; 0: ROTATED */
 	bool event_bad_id;   /* tag them with an id no WATCH had */
 	uint32_t events_sent;
+	/* Access control: the last SHARE or UNSHARE (its name copied), and
+	 * the owner of the last INFO, GET, LIST and named request. */
+	uint8_t share_type;
+	struct proto_share share; /* share.ref.name not valid after the call */
+	char share_name[PROTO_NAME_MAX + 1];
+	bool ref_has_owner;
+	uint32_t ref_owner;
+	uint32_t list_flags;
 };
+
+/* Keeps the owner of a request's reference for the test to check. */
+static void
+fake_saw_ref(struct fake *f, bool has_owner, uint32_t owner)
+{
+	f->ref_has_owner = has_owner;
+	f->ref_owner = owner;
+}
 
 #define FAKE_CHECK(f, cond)                                                                        \
 	do {                                                                                       \
@@ -112,6 +128,27 @@ fake_meta(struct proto_meta *m, const char *name, struct proto_list_span labels)
 	};
 }
 
+/* LIST "shared/": one page, the caller's own secret (SHARED absent),
+ * uid 1001's seen through a grant and uid 1002's seen as an admin. */
+static int
+fake_list_shared(struct buf_writer *w, uint32_t id)
+{
+	struct proto_meta pm;
+	size_t start;
+
+	start = proto_reply_begin(w, PROTO_MSG_LIST, id, PROTO_OK);
+	fake_meta(&pm, "shared/mine", (struct proto_list_span){0});
+	proto_put_meta_entry(w, &pm);
+	fake_meta(&pm, "shared/theirs", (struct proto_list_span){0});
+	pm.owner = 1001;
+	pm.shared = 1;
+	proto_put_meta_entry(w, &pm);
+	fake_meta(&pm, "shared/admin-view", (struct proto_list_span){0});
+	pm.owner = 1002;
+	proto_put_meta_entry(w, &pm);
+	return proto_frame_end(w, start);
+}
+
 static int
 fake_list(struct fake *f, struct buf_writer *w, uint32_t id, struct proto_bytes body)
 {
@@ -120,7 +157,13 @@ fake_list(struct fake *f, struct buf_writer *w, uint32_t id, struct proto_bytes 
 	struct proto_meta pm;
 	size_t start, i;
 
-	if (proto_decode_list(body, &m) < 0 || !span_eq(m.prefix, "app/"))
+	if (proto_decode_list(body, &m) < 0)
+		return proto_encode_simple_reply(w, PROTO_MSG_LIST, id, PROTO_BAD_REQUEST, NULL, 0);
+	fake_saw_ref(f, m.has_owner, m.owner);
+	f->list_flags = m.flags;
+	if (span_eq(m.prefix, "shared/"))
+		return fake_list_shared(w, id);
+	if (!span_eq(m.prefix, "app/"))
 		return proto_encode_simple_reply(w, PROTO_MSG_LIST, id, PROTO_BAD_REQUEST, NULL, 0);
 	f->list_labels = m.labels.count;
 	f->list_has_expiring = m.has_expiring;
@@ -142,8 +185,41 @@ fake_list(struct fake *f, struct buf_writer *w, uint32_t id, struct proto_bytes 
 	return proto_frame_end(w, start);
 }
 
+/* INFO of app/granted, to its owner: three GRANT groups. Of
+ * app/via-grant (uid 1001's): SHARED, no grants. */
 static int
-fake_info(struct buf_writer *w, uint32_t id, struct proto_bytes body)
+fake_info_grants(struct buf_writer *w, uint32_t id, const struct proto_named *m)
+{
+	const struct proto_grant grants[] = {
+	        {.name = S("app/granted"), .created = 1700000300, .created_by = 1000,
+	         .grantee = 1001, .perm = PROTO_PERM_READ},
+	        {.name = S("app"), .created = 1700000400, .created_by = 1000,
+	         .flags = PROTO_SHARE_PREFIX, .is_gid = true, .grantee = 100,
+	         .perm = PROTO_PERM_WRITE},
+	        {.name = S("app/granted"), .created = 1700000500, .created_by = 0,
+	         .is_gid = true, .grantee = 0, .perm = PROTO_PERM_WRITE},
+	};
+	uint8_t gbuf[512];
+	struct buf_writer gw;
+	struct proto_meta pm;
+	size_t i;
+
+	if (span_eq(m->ref.name, "app/via-grant")) {
+		fake_meta(&pm, "app/via-grant", (struct proto_list_span){0});
+		pm.owner = 1001;
+		pm.shared = 1;
+		return proto_encode_info_reply(w, id, &pm);
+	}
+	buf_writer_init(&gw, gbuf, sizeof(gbuf));
+	for (i = 0; i < sizeof(grants) / sizeof(grants[0]); i++)
+		proto_put_grant(&gw, &grants[i]);
+	fake_meta(&pm, "app/granted", (struct proto_list_span){0});
+	pm.grants = (struct proto_list_span){{gbuf, gw.len}, 3};
+	return proto_encode_info_reply(w, id, &pm);
+}
+
+static int
+fake_info(struct fake *f, struct buf_writer *w, uint32_t id, struct proto_bytes body)
 {
 	uint8_t lab[128], ver[128];
 	struct buf_writer lw, vw;
@@ -154,6 +230,9 @@ fake_info(struct buf_writer *w, uint32_t id, struct proto_bytes body)
 
 	if (proto_decode_named(body, &m) < 0)
 		return proto_encode_simple_reply(w, PROTO_MSG_INFO, id, PROTO_BAD_REQUEST, NULL, 0);
+	fake_saw_ref(f, m.ref.has_owner, m.ref.owner);
+	if (span_eq(m.ref.name, "app/granted") || span_eq(m.ref.name, "app/via-grant"))
+		return fake_info_grants(w, id, &m);
 	buf_writer_init(&lw, lab, sizeof(lab));
 	proto_put_string(&lw, PROTO_TAG_LABEL, "env=prod", 8);
 	proto_put_string(&lw, PROTO_TAG_LABEL, "team=core", 9);
@@ -199,6 +278,7 @@ fake_get(struct fake *f, struct buf_writer *w, uint32_t id, struct proto_bytes b
 
 	if (proto_decode_get(body, &m) < 0)
 		return proto_encode_simple_reply(w, PROTO_MSG_GET, id, PROTO_BAD_REQUEST, NULL, 0);
+	fake_saw_ref(f, m.ref.has_owner, m.ref.owner);
 	f->get_flags = m.flags;
 	/* app/expired expired at 1700000000: read only with ALLOW_EXPIRED. */
 	if (span_eq(m.ref.name, "app/expired") && !(m.flags & PROTO_GET_ALLOW_EXPIRED))
@@ -294,10 +374,39 @@ fake_named(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
 	if (proto_decode_named(fr->body, &m) < 0)
 		return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_BAD_REQUEST, NULL,
 		                                 0);
+	fake_saw_ref(f, m.ref.has_owner, m.ref.owner);
 	if (span_eq(m.ref.name, "app/missing"))
 		return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_NOT_FOUND, NULL, 0);
 	if (fr->type == PROTO_MSG_WATCH)
 		f->watch_id = fr->reqid;
+	return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_OK, NULL, 0);
+}
+
+/* SHARE and UNSHARE: app/missing is NOT_FOUND (not visible), app/theirs
+ * DENIED (visible, not the caller's), app/busy RATE_LIMITED. */
+static int
+fake_share(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
+{
+	static const char denied[] = "only the owner may share";
+	struct proto_share m;
+
+	if (proto_decode_share(fr->body, fr->type, &m) < 0)
+		return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_BAD_REQUEST, NULL,
+		                                 0);
+	f->share_type = fr->type;
+	f->share = m;
+	memcpy(f->share_name, m.ref.name.ptr, m.ref.name.len);
+	f->share_name[m.ref.name.len] = '\0';
+	f->share.ref.name = (struct proto_bytes){0};
+	fake_saw_ref(f, m.ref.has_owner, m.ref.owner);
+	if (span_eq(m.ref.name, "app/missing"))
+		return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_NOT_FOUND, NULL, 0);
+	if (span_eq(m.ref.name, "app/theirs"))
+		return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_DENIED, denied,
+		                                 sizeof(denied) - 1);
+	if (span_eq(m.ref.name, "app/busy"))
+		return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_RATE_LIMITED, NULL,
+		                                 0);
 	return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_OK, NULL, 0);
 }
 
@@ -312,7 +421,7 @@ fake_events(struct fake *f, struct buf_writer *w, int n)
 
 	for (; n > 0; n--) {
 		em.version = 10 + f->events_sent++;
-		if (em.event == PROTO_EVENT_PURGED)
+		if (em.event == PROTO_EVENT_PURGED || em.event == PROTO_EVENT_REVOKED)
 			em.version = 0;
 		if (proto_encode_event(w, id, &em) < 0)
 			return -1;
@@ -341,7 +450,7 @@ fake_answer(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
 	case PROTO_MSG_STATUS: return proto_encode_status_reply(w, fr->reqid, &sr);
 	case PROTO_MSG_GET: return fake_get(f, w, fr->reqid, fr->body);
 	case PROTO_MSG_PUT: return fake_put(f, w, fr->reqid, fr->body);
-	case PROTO_MSG_INFO: return fake_info(w, fr->reqid, fr->body);
+	case PROTO_MSG_INFO: return fake_info(f, w, fr->reqid, fr->body);
 	case PROTO_MSG_LIST: return fake_list(f, w, fr->reqid, fr->body);
 	case PROTO_MSG_ROTATE: return fake_rotate(f, w, fr->reqid, fr->body);
 	case PROTO_MSG_ROLLBACK:
@@ -351,6 +460,8 @@ fake_answer(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
 	case PROTO_MSG_DISABLE:
 	case PROTO_MSG_ENABLE:
 	case PROTO_MSG_WATCH: return fake_named(f, fr, w);
+	case PROTO_MSG_SHARE:
+	case PROTO_MSG_UNSHARE: return fake_share(f, fr, w);
 	case PROTO_MSG_DELETE:
 		return proto_encode_simple_reply(w, PROTO_MSG_DELETE, fr->reqid, PROTO_OK, NULL, 0);
 	default:
