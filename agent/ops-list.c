@@ -282,7 +282,8 @@ ops_list(struct agent *a, struct conn *c, const struct proto_frame *f)
 	x->limit = m.limit != 0 ? m.limit : LIST_LIMIT_DEFAULT;
 	/* Entries fill a frame, leaving room for the header and cursor. */
 	x->budget = a->cfg.frame_max - PROTO_REPLY_HDR - 2 * PROTO_FIELD_HDR - PROTO_CURSOR_MAX;
-	memcpy(x->last, m.cursor.ptr, m.cursor.len);
+	if (m.cursor.len > 0)
+		memcpy(x->last, m.cursor.ptr, m.cursor.len);
 	x->last_len = m.cursor.len;
 	if (store_read_begin(a->store, &x->t) < 0) {
 		free(x->ranges);

@@ -41,6 +41,41 @@ ops_hello(struct agent *a, struct conn *c, const struct proto_frame *f)
 	return OPS_DONE;
 }
 
+/* Live (not soft-deleted) secrets of OWNER. */
+static int
+count_own(struct agent *a, uint32_t owner, uint64_t *ret)
+{
+	uint8_t pfx[4];
+	MDB_val k = {sizeof(pfx), pfx}, v;
+	MDB_cursor *cur;
+	MDB_txn *t;
+	uint64_t n = 0;
+	int rc;
+
+	buf_store_u32(pfx, owner);
+	if (store_read_begin(a->store, &t) < 0)
+		return -EIO;
+	if (mdb_cursor_open(t, a->store->meta, &cur) != 0) {
+		store_read_end(a->store);
+		return -EIO;
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct meta_rec r;
+
+		if (k.mv_size < 4 || memcmp(k.mv_data, pfx, 4) != 0)
+			break;
+		if (record_decode(a->keys, k.mv_data, k.mv_size,
+				  (struct proto_bytes){v.mv_data, v.mv_size}, &r) == 0 &&
+		    r.state != PROTO_STATE_DELETED)
+			n++;
+	}
+	mdb_cursor_close(cur);
+	store_read_end(a->store);
+	*ret = n;
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : -EIO;
+}
+
 enum ops_result
 ops_status(struct agent *a, struct conn *c, const struct proto_frame *f)
 {
@@ -51,6 +86,12 @@ ops_status(struct agent *a, struct conn *c, const struct proto_frame *f)
 		return ops_fail(a, c, f, PROTO_BAD_REQUEST, "malformed STATUS");
 	if (store_stats(a->store, &rep.secrets, &rep.store_bytes) < 0)
 		return ops_fail(a, c, f, PROTO_INTERNAL, "cannot read the store's statistics");
+	if (a->cfg.system_mode && !authz_is_admin(a, &c->peer)) {
+		/* Other users' counts are not a user's business. */
+		if (count_own(a, (uint32_t)c->peer.uid, &rep.secrets) < 0)
+			return ops_fail(a, c, f, PROTO_INTERNAL, "the store cannot be read");
+		rep.store_bytes = 0;
+	}
 	rep.agent_version.ptr = (const uint8_t *)CREDAGENT_VERSION;
 	rep.agent_version.len = strlen(CREDAGENT_VERSION);
 	rep.mode = a->cfg.system_mode ? PROTO_MODE_SYSTEM : PROTO_MODE_USER;
