@@ -10,7 +10,8 @@
  * check structure and caps only; whether a name or label is acceptable is
  * the agent's call (proto_name_valid() and friends, answered with USAGE).
  * The lifecycle messages of issue 3 are in decode-lifecycle.c, SHARE and
- * UNSHARE in decode-share.c.
+ * UNSHARE in decode-share.c, the key management messages of issue 5 in
+ * decode-keys.c.
  */
 
 enum { HELLO_VERSION, HELLO_FEATURES };

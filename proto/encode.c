@@ -340,6 +340,75 @@ proto_encode_share(struct buf_writer *w, uint8_t type, uint32_t reqid, const str
 	return proto_frame_end(w, start);
 }
 
+/* Each type writes the fields of its own schema and no other: LOCK,
+ * KEYSLOT_LIST and BACKUP nothing; required fields always (PASSWD's two
+ * passphrases, KEYSLOT_ADD's kind, KEYSLOT_RM's slot), optional ones by
+ * their has_* flag. A passphrase is written as given, never logged. */
+int
+proto_encode_keys(struct buf_writer *w, uint8_t type, uint32_t reqid,
+		  const struct proto_keys_req *m)
+{
+	size_t start;
+
+	switch (type) {
+	case PROTO_MSG_LOCK:
+	case PROTO_MSG_UNLOCK:
+	case PROTO_MSG_PASSWD:
+	case PROTO_MSG_KEYSLOT_LIST:
+	case PROTO_MSG_KEYSLOT_ADD:
+	case PROTO_MSG_KEYSLOT_RM:
+	case PROTO_MSG_BACKUP:
+		break;
+	default:
+		return -EINVAL;
+	}
+	start = proto_frame_begin(w, type, reqid);
+	switch (type) {
+	case PROTO_MSG_UNLOCK:
+	case PROTO_MSG_KEYSLOT_ADD:
+		if (m->has_passphrase)
+			proto_put_bytes(w, PROTO_TAG_PASSPHRASE, m->passphrase.ptr,
+					m->passphrase.len);
+		if (type == PROTO_MSG_KEYSLOT_ADD)
+			proto_put_u32(w, PROTO_TAG_SLOT_KIND, m->slot_kind);
+		break;
+	case PROTO_MSG_PASSWD:
+		proto_put_bytes(w, PROTO_TAG_PASSPHRASE, m->passphrase.ptr, m->passphrase.len);
+		proto_put_bytes(w, PROTO_TAG_NEW_PASSPHRASE, m->new_passphrase.ptr,
+				m->new_passphrase.len);
+		if (m->has_slot)
+			proto_put_u32(w, PROTO_TAG_SLOT, m->slot);
+		break;
+	case PROTO_MSG_KEYSLOT_RM:
+		proto_put_u32(w, PROTO_TAG_SLOT, m->slot);
+		break;
+	default:
+		break;
+	}
+	return proto_frame_end(w, start);
+}
+
+int
+proto_encode_slot_reply(struct buf_writer *w, uint32_t reqid, uint32_t slot)
+{
+	size_t start = proto_reply_begin(w, PROTO_MSG_KEYSLOT_ADD, reqid, PROTO_OK);
+
+	proto_put_u32(w, PROTO_TAG_SLOT, slot);
+	return proto_frame_end(w, start);
+}
+
+/* CREATED, SLOT, SLOT_KIND: ascending tags, all required. */
+void
+proto_put_keyslot(struct buf_writer *w, const struct proto_keyslot *s)
+{
+	size_t off = proto_group_begin(w, PROTO_TAG_KEYSLOT);
+
+	proto_put_u64(w, PROTO_TAG_CREATED, s->created);
+	proto_put_u32(w, PROTO_TAG_SLOT, s->slot);
+	proto_put_u32(w, PROTO_TAG_SLOT_KIND, s->kind);
+	proto_group_end(w, off);
+}
+
 int
 proto_encode_simple_reply(struct buf_writer *w, uint8_t type, uint32_t reqid, uint16_t status,
 			  const char *message, size_t message_len)

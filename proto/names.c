@@ -237,3 +237,18 @@ proto_charset_parse(const char *name)
 			return (int)i;
 	return -EINVAL;
 }
+
+static const char *const slot_kind_names[] = {
+	[PROTO_SLOT_KEYFILE] = "keyfile",
+	[PROTO_SLOT_PASSPHRASE] = "passphrase",
+};
+_Static_assert(sizeof(slot_kind_names) / sizeof(slot_kind_names[0]) == PROTO_SLOT_KIND_MAX + 1,
+	       "a name for every slot kind");
+
+const char *
+proto_slot_kind_name(uint32_t kind)
+{
+	if (kind > PROTO_SLOT_KIND_MAX)
+		return NULL;
+	return slot_kind_names[kind]; /* NULL for 0 */
+}

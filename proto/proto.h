@@ -69,6 +69,13 @@ enum proto_msg {
 	PROTO_MSG_WATCH = 0x0f,
 	PROTO_MSG_SHARE = 0x10,
 	PROTO_MSG_UNSHARE = 0x11,
+	PROTO_MSG_LOCK = 0x12,
+	PROTO_MSG_UNLOCK = 0x13,
+	PROTO_MSG_PASSWD = 0x14,
+	PROTO_MSG_KEYSLOT_LIST = 0x15,
+	PROTO_MSG_KEYSLOT_ADD = 0x16,
+	PROTO_MSG_KEYSLOT_RM = 0x17,
+	PROTO_MSG_BACKUP = 0x18,
 	/* Sent by the agent, never requested: a reply-shaped frame (status
 	 * OK) carrying the request id of the WATCH it belongs to. */
 	PROTO_MSG_EVENT = 0xc0,
@@ -146,6 +153,11 @@ enum proto_tag {
 	PROTO_TAG_PERM = 53,         /* u32: enum proto_perm */
 	PROTO_TAG_GRANT = 54,        /* group, repeatable */
 	PROTO_TAG_SHARED = 55,       /* u32 0 or 1: listed through a grant */
+	PROTO_TAG_PASSPHRASE = 56,   /* bytes: a passphrase (zeroed after use) */
+	PROTO_TAG_NEW_PASSPHRASE = 57, /* bytes */
+	PROTO_TAG_SLOT = 58,         /* u32 keyslot number */
+	PROTO_TAG_SLOT_KIND = 59,    /* u32: enum proto_slot_kind */
+	PROTO_TAG_KEYSLOT = 60,      /* group, repeatable: SLOT, SLOT_KIND, CREATED */
 	PROTO_TAG_MESSAGE = 64,      /* string */
 };
 
@@ -185,6 +197,10 @@ enum proto_perm { PROTO_PERM_READ = 1, PROTO_PERM_WRITE = 2 };
 enum proto_share_flag { PROTO_SHARE_PREFIX = 1u << 0 };
 #define PROTO_SHARE_FLAGS_ALL 1u
 #define PROTO_GRANTS_MAX 256u
+enum proto_slot_kind { PROTO_SLOT_KEYFILE = 1, PROTO_SLOT_PASSPHRASE = 2 };
+#define PROTO_SLOT_KIND_MAX 2u
+#define PROTO_SLOTS_MAX 16u
+#define PROTO_PASSPHRASE_MAX 1024u
 
 /* A borrowed span of a frame: valid as long as the frame's bytes are. */
 struct proto_bytes {
@@ -516,6 +532,48 @@ int proto_decode_versioned(struct proto_bytes body, uint8_t type,
 			   struct proto_versioned *ret) PROTO_WUR;
 int proto_decode_label(struct proto_bytes body, struct proto_label *ret) PROTO_WUR;
 int proto_decode_event(struct proto_bytes body, struct proto_event_msg *ret) PROTO_WUR;
+/*
+ * Keys. LOCK, KEYSLOT_LIST and BACKUP have empty bodies (BACKUP's target
+ * file travels as a descriptor, SCM_RIGHTS, with the frame); the replies
+ * of LOCK, UNLOCK, PASSWD, KEYSLOT_RM and BACKUP are simple replies.
+ * UNLOCK: PASSPHRASE? (absent: a keyfile-only store re-reads its keyfile).
+ * PASSWD: PASSPHRASE (the old), NEW_PASSPHRASE, SLOT? (absent: the slot
+ * the old passphrase opens). KEYSLOT_ADD: PASSPHRASE? (the new slot's,
+ * with kind PASSPHRASE), SLOT_KIND (KEYFILE: the 32-byte key file travels
+ * as a descriptor); reply: SLOT. KEYSLOT_RM: SLOT. KEYSLOT_LIST reply:
+ * KEYSLOT* groups (SLOT, SLOT_KIND, CREATED). Passphrases are 1 to
+ * PROTO_PASSPHRASE_MAX bytes.
+ */
+struct proto_keys_req {
+	bool has_passphrase;
+	struct proto_bytes passphrase;
+	bool has_new_passphrase;
+	struct proto_bytes new_passphrase;
+	bool has_slot;
+	uint32_t slot;
+	uint32_t slot_kind; /* 0: absent */
+};
+struct proto_keyslot {
+	uint32_t slot;
+	uint32_t kind;
+	uint64_t created;
+};
+/* TYPE selects the schema: LOCK, UNLOCK, PASSWD, KEYSLOT_LIST,
+ * KEYSLOT_ADD, KEYSLOT_RM or BACKUP (-EINVAL for others). */
+int proto_decode_keys(struct proto_bytes body, uint8_t type, struct proto_keys_req *ret) PROTO_WUR;
+int proto_encode_keys(struct buf_writer *w, uint8_t type, uint32_t reqid,
+		      const struct proto_keys_req *m) PROTO_WUR;
+/* KEYSLOT_ADD reply: SLOT, MESSAGE?. */
+int proto_decode_slot_reply(struct proto_bytes body, uint32_t *ret_slot) PROTO_WUR;
+int proto_encode_slot_reply(struct buf_writer *w, uint32_t reqid, uint32_t slot) PROTO_WUR;
+/* KEYSLOT_LIST reply: KEYSLOT* (at most PROTO_SLOTS_MAX), MESSAGE?. */
+int proto_decode_keyslot_list_reply(struct proto_bytes body,
+				    struct proto_list_span *ret) PROTO_WUR;
+int proto_decode_keyslot(struct proto_bytes group, struct proto_keyslot *ret) PROTO_WUR;
+void proto_put_keyslot(struct buf_writer *w, const struct proto_keyslot *s);
+/* "keyfile", "passphrase"; NULL otherwise. */
+const char *proto_slot_kind_name(uint32_t kind);
+
 /* TYPE is PROTO_MSG_SHARE (PERM required) or PROTO_MSG_UNSHARE (no PERM). */
 int proto_decode_share(struct proto_bytes body, uint8_t type, struct proto_share *ret) PROTO_WUR;
 

@@ -7,7 +7,10 @@
  * the two encodings byte-identical. EVENT frames (type 0xc0, parsed as
  * replies) have their own decoder. List entries and GRANT groups are
  * written back one by one and must come out as they went in, but for an
- * explicit 0 that encoders leave out (SHARED, a grant's FLAGS).
+ * explicit 0 that encoders leave out (SHARED, a grant's FLAGS); KEYSLOT
+ * groups exactly. The key requests are decoded with each type's schema,
+ * and its rules (passphrase lengths, SLOT and SLOT_KIND ranges,
+ * KEYSLOT_ADD's passphrase with kind PASSPHRASE only) checked.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -473,6 +476,136 @@ re_unshare(struct proto_bytes b, struct buf_writer *w)
 	return re_share_type(b, w, PROTO_MSG_UNSHARE);
 }
 
+/* The key management requests: each type's own fields and rules. */
+static int
+re_keys(struct proto_bytes b, struct buf_writer *w, uint8_t type)
+{
+	struct proto_keys_req m;
+
+	if (proto_decode_keys(b, type, &m) < 0)
+		return -1;
+	CHECK(!m.has_passphrase ||
+	      (m.passphrase.len >= 1 && m.passphrase.len <= PROTO_PASSPHRASE_MAX));
+	CHECK(m.has_passphrase || m.passphrase.len == 0);
+	CHECK(!m.has_new_passphrase ||
+	      (m.new_passphrase.len >= 1 && m.new_passphrase.len <= PROTO_PASSPHRASE_MAX));
+	CHECK(m.has_new_passphrase || m.new_passphrase.len == 0);
+	CHECK(m.slot < PROTO_SLOTS_MAX && (m.has_slot || m.slot == 0));
+	CHECK(m.slot_kind <= PROTO_SLOT_KIND_MAX);
+	switch (type) {
+	case PROTO_MSG_LOCK:
+	case PROTO_MSG_KEYSLOT_LIST:
+	case PROTO_MSG_BACKUP:
+		CHECK(b.len == 0 && !m.has_passphrase && !m.has_slot && m.slot_kind == 0);
+		break;
+	case PROTO_MSG_UNLOCK:
+		CHECK(!m.has_new_passphrase && !m.has_slot && m.slot_kind == 0);
+		break;
+	case PROTO_MSG_PASSWD:
+		CHECK(m.has_passphrase && m.has_new_passphrase && m.slot_kind == 0);
+		break;
+	case PROTO_MSG_KEYSLOT_ADD:
+		CHECK(proto_slot_kind_name(m.slot_kind) != NULL);
+		CHECK(m.has_passphrase == (m.slot_kind == PROTO_SLOT_PASSPHRASE));
+		CHECK(!m.has_new_passphrase && !m.has_slot);
+		break;
+	case PROTO_MSG_KEYSLOT_RM:
+		CHECK(m.has_slot && !m.has_passphrase && !m.has_new_passphrase && m.slot_kind == 0);
+		break;
+	default:
+		CHECK(0);
+	}
+	CHECK(proto_encode_keys(w, type, type, &m) == 0);
+	return 0;
+}
+
+static int
+re_lock(struct proto_bytes b, struct buf_writer *w)
+{
+	return re_keys(b, w, PROTO_MSG_LOCK);
+}
+
+static int
+re_unlock(struct proto_bytes b, struct buf_writer *w)
+{
+	return re_keys(b, w, PROTO_MSG_UNLOCK);
+}
+
+static int
+re_passwd(struct proto_bytes b, struct buf_writer *w)
+{
+	return re_keys(b, w, PROTO_MSG_PASSWD);
+}
+
+static int
+re_keyslot_list(struct proto_bytes b, struct buf_writer *w)
+{
+	return re_keys(b, w, PROTO_MSG_KEYSLOT_LIST);
+}
+
+static int
+re_keyslot_add(struct proto_bytes b, struct buf_writer *w)
+{
+	return re_keys(b, w, PROTO_MSG_KEYSLOT_ADD);
+}
+
+static int
+re_keyslot_rm(struct proto_bytes b, struct buf_writer *w)
+{
+	return re_keys(b, w, PROTO_MSG_KEYSLOT_RM);
+}
+
+static int
+re_backup(struct proto_bytes b, struct buf_writer *w)
+{
+	return re_keys(b, w, PROTO_MSG_BACKUP);
+}
+
+/* The KEYSLOT_ADD reply (its MESSAGE is not kept, so not re-encoded). */
+static int
+re_slot_reply(struct proto_bytes b, struct buf_writer *w)
+{
+	uint32_t slot;
+
+	if (proto_decode_slot_reply(b, &slot) < 0)
+		return -1;
+	CHECK(slot < PROTO_SLOTS_MAX);
+	CHECK(proto_encode_slot_reply(w, 22, slot) == 0);
+	return 0;
+}
+
+/* The KEYSLOT_LIST reply: every group decodes and is written back the
+ * same, the groups as an agent streams them (MESSAGE not kept). */
+static int
+re_keyslot_list_reply(struct proto_bytes b, struct buf_writer *w)
+{
+	struct proto_list_span span;
+	struct proto_keyslot k;
+	struct proto_iter it;
+	struct proto_bytes g;
+	uint32_t n = 0;
+	size_t start, at;
+
+	if (proto_decode_keyslot_list_reply(b, &span) < 0)
+		return -1;
+	CHECK(span.count <= PROTO_SLOTS_MAX);
+	start = proto_reply_begin(w, PROTO_MSG_KEYSLOT_LIST, 21, PROTO_OK);
+	proto_iter_init(&it, &span);
+	while (proto_iter_next(&it, &g) == 1) {
+		CHECK(proto_decode_keyslot(g, &k) == 0);
+		CHECK(k.slot < PROTO_SLOTS_MAX && proto_slot_kind_name(k.kind) != NULL);
+		at = w->len;
+		proto_put_keyslot(w, &k);
+		CHECK(buf_writer_error(w) == 0);
+		same_group(g, w->data + at, w->len - at, PROTO_TAG_KEYSLOT, 0, SIZE_MAX);
+		n++;
+	}
+	CHECK(n == span.count);
+	CHECK(w->len - start - PROTO_REPLY_HDR == span.raw.len);
+	CHECK(proto_frame_end(w, start) == 0);
+	return 0;
+}
+
 /* Indexed by message type; [0] and unknown types have none. */
 static const reenc_fn requests[] = {
 	[PROTO_MSG_HELLO] = re_hello,	    [PROTO_MSG_STATUS] = re_status,
@@ -483,10 +616,16 @@ static const reenc_fn requests[] = {
 	[PROTO_MSG_PURGE] = re_purge,	    [PROTO_MSG_DISABLE] = re_disable,
 	[PROTO_MSG_ENABLE] = re_enable,	    [PROTO_MSG_LABEL] = re_label,
 	[PROTO_MSG_WATCH] = re_watch,	    [PROTO_MSG_SHARE] = re_share,
-	[PROTO_MSG_UNSHARE] = re_unshare,
+	[PROTO_MSG_UNSHARE] = re_unshare,   [PROTO_MSG_LOCK] = re_lock,
+	[PROTO_MSG_UNLOCK] = re_unlock,	    [PROTO_MSG_PASSWD] = re_passwd,
+	[PROTO_MSG_KEYSLOT_LIST] = re_keyslot_list,
+	[PROTO_MSG_KEYSLOT_ADD] = re_keyslot_add,
+	[PROTO_MSG_KEYSLOT_RM] = re_keyslot_rm,
+	[PROTO_MSG_BACKUP] = re_backup,
 };
-/* ROLLBACK's reply is PUT's; the other lifecycle replies, and SHARE's and
- * UNSHARE's, are simple. */
+/* ROLLBACK's reply is PUT's; the other lifecycle replies, SHARE's and
+ * UNSHARE's, and those of the key requests but KEYSLOT_ADD and
+ * KEYSLOT_LIST, are simple. */
 static const reenc_fn replies[] = {
 	[PROTO_MSG_HELLO] = re_hello_reply,   [PROTO_MSG_STATUS] = re_status_reply,
 	[PROTO_MSG_PUT] = re_put_reply,	      [PROTO_MSG_GET] = re_get_reply,
@@ -496,7 +635,12 @@ static const reenc_fn replies[] = {
 	[PROTO_MSG_PURGE] = re_simple,	      [PROTO_MSG_DISABLE] = re_simple,
 	[PROTO_MSG_ENABLE] = re_simple,	      [PROTO_MSG_LABEL] = re_simple,
 	[PROTO_MSG_WATCH] = re_simple,	      [PROTO_MSG_SHARE] = re_simple,
-	[PROTO_MSG_UNSHARE] = re_simple,
+	[PROTO_MSG_UNSHARE] = re_simple,      [PROTO_MSG_LOCK] = re_simple,
+	[PROTO_MSG_UNLOCK] = re_simple,	      [PROTO_MSG_PASSWD] = re_simple,
+	[PROTO_MSG_KEYSLOT_LIST] = re_keyslot_list_reply,
+	[PROTO_MSG_KEYSLOT_ADD] = re_slot_reply,
+	[PROTO_MSG_KEYSLOT_RM] = re_simple,
+	[PROTO_MSG_BACKUP] = re_simple,
 };
 _Static_assert(sizeof(requests) == sizeof(replies), "one table size");
 #define N_TYPES (sizeof(requests) / sizeof(requests[0]))

@@ -283,6 +283,26 @@ cmp_grant(const struct proto_grant *a, const struct proto_grant *b)
 	assert_int_equal(a->perm, b->perm);
 }
 
+static inline void
+cmp_keys(const struct proto_keys_req *a, const struct proto_keys_req *b)
+{
+	assert_int_equal(a->has_passphrase, b->has_passphrase);
+	assert_bytes(a->passphrase, b->passphrase);
+	assert_int_equal(a->has_new_passphrase, b->has_new_passphrase);
+	assert_bytes(a->new_passphrase, b->new_passphrase);
+	assert_int_equal(a->has_slot, b->has_slot);
+	assert_int_equal(a->slot, b->slot);
+	assert_int_equal(a->slot_kind, b->slot_kind);
+}
+
+static inline void
+cmp_keyslot(const struct proto_keyslot *a, const struct proto_keyslot *b)
+{
+	assert_int_equal(a->slot, b->slot);
+	assert_int_equal(a->kind, b->kind);
+	assert_int_equal(a->created, b->created);
+}
+
 /* ---- golden vectors: encode == file, decode(file) == example ---- */
 
 struct golden {
@@ -570,6 +590,81 @@ d_meta_entry(struct proto_bytes b)
 	struct proto_meta m;
 
 	return proto_decode_meta_entry(b, &m);
+}
+
+/* The key management requests, one per type, and their replies. */
+static inline int
+d_keys(struct proto_bytes b, uint8_t type)
+{
+	struct proto_keys_req m;
+
+	return proto_decode_keys(b, type, &m);
+}
+
+static inline int
+d_lock(struct proto_bytes b)
+{
+	return d_keys(b, PROTO_MSG_LOCK);
+}
+
+static inline int
+d_unlock(struct proto_bytes b)
+{
+	return d_keys(b, PROTO_MSG_UNLOCK);
+}
+
+static inline int
+d_passwd(struct proto_bytes b)
+{
+	return d_keys(b, PROTO_MSG_PASSWD);
+}
+
+static inline int
+d_keyslot_list(struct proto_bytes b)
+{
+	return d_keys(b, PROTO_MSG_KEYSLOT_LIST);
+}
+
+static inline int
+d_keyslot_add(struct proto_bytes b)
+{
+	return d_keys(b, PROTO_MSG_KEYSLOT_ADD);
+}
+
+static inline int
+d_keyslot_rm(struct proto_bytes b)
+{
+	return d_keys(b, PROTO_MSG_KEYSLOT_RM);
+}
+
+static inline int
+d_backup(struct proto_bytes b)
+{
+	return d_keys(b, PROTO_MSG_BACKUP);
+}
+
+static inline int
+d_slot_reply(struct proto_bytes b)
+{
+	uint32_t slot;
+
+	return proto_decode_slot_reply(b, &slot);
+}
+
+static inline int
+d_keyslot_list_reply(struct proto_bytes b)
+{
+	struct proto_list_span m;
+
+	return proto_decode_keyslot_list_reply(b, &m);
+}
+
+static inline int
+d_keyslot(struct proto_bytes b)
+{
+	struct proto_keyslot m;
+
+	return proto_decode_keyslot(b, &m);
 }
 
 #define REJECT(dec, ...) assert_int_equal((dec)(__VA_ARGS__), -EBADMSG)

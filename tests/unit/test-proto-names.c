@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * proto/: the name, label, prefix and type validators, the status
- * tables (names and cred exit codes), and the event and charset names.
+ * tables (names and cred exit codes), and the event, permission, charset
+ * and slot kind names.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -254,6 +255,18 @@ test_charset_names(void **state)
 	assert_int_equal(proto_charset_parse("0"), -EINVAL);
 }
 
+static void
+test_slot_kind_names(void **state)
+{
+	(void)state;
+	assert_null(proto_slot_kind_name(0));
+	assert_string_equal(proto_slot_kind_name(PROTO_SLOT_KEYFILE), "keyfile");
+	assert_string_equal(proto_slot_kind_name(PROTO_SLOT_PASSPHRASE), "passphrase");
+	assert_int_equal(PROTO_SLOT_KIND_MAX, PROTO_SLOT_PASSPHRASE);
+	assert_null(proto_slot_kind_name(PROTO_SLOT_KIND_MAX + 1));
+	assert_null(proto_slot_kind_name(UINT32_MAX));
+}
+
 int
 main(void)
 {
@@ -266,6 +279,7 @@ main(void)
 		cmocka_unit_test(test_event_names),
 		cmocka_unit_test(test_perm_names),
 		cmocka_unit_test(test_charset_names),
+		cmocka_unit_test(test_slot_kind_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,8 @@
  * proto/: systematic mutations of every golden frame, one per decoder:
  * truncation at every offset, trailing bytes, unknown tags, duplicated and
  * swapped fields, wrong kinds, removed fields. Targeted rejections are in
- * test-proto-caps.c and test-proto-lifecycle-caps.c.
+ * test-proto-caps.c, test-proto-lifecycle-caps.c, test-proto-share-caps.c
+ * and test-proto-keys-caps.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -65,6 +66,21 @@ static const struct dec decs[] = {
 	{"unshare", false, d_unshare, "\x11\x33"},
 	{"info-reply-grants", true, d_info_reply, "\x10\x11\x12\x13\x14\x16\x18\x19"},
 	{"list-reply-shared", true, d_list_reply, ""},
+	/* key management: removing KEYSLOT_ADD's PASSPHRASE breaks the
+	 * passphrase rule of kind PASSPHRASE, so it counts as required */
+	{"lock", false, d_lock, ""},
+	{"unlock", false, d_unlock, ""},
+	{"unlock-keyfile", false, d_unlock, ""},
+	{"passwd", false, d_passwd, "\x38\x39"},
+	{"keyslot-list", false, d_keyslot_list, ""},
+	{"keyslot-list-reply", true, d_keyslot_list_reply, ""},
+	{"keyslot-add", false, d_keyslot_add, "\x38\x3b"},
+	{"keyslot-add-reply", true, d_slot_reply, "\x3a"},
+	{"keyslot-add-keyfile", false, d_keyslot_add, "\x3b"},
+	{"keyslot-rm", false, d_keyslot_rm, "\x3a"},
+	{"backup", false, d_backup, ""},
+	{"error-locked", true, d_simple, ""},
+	{"error-wrong-passphrase", true, d_simple, ""},
 };
 #define N_DECS (sizeof(decs) / sizeof(decs[0]))
 
@@ -170,7 +186,8 @@ test_trailing(void **state)
 static void
 test_unknown_tag(void **state)
 {
-	static const uint8_t tags[] = {0, 10, 15, 30, 31, 33, 46, 51, 56, 63, 65, 0x7f, 0x80, 0xc0, 0xff};
+	static const uint8_t tags[] = {0, 10, 15, 30, 31, 33, 46, 51, 56, 61, 62, 63, 65,
+				       0x7f, 0x80, 0xc0, 0xff};
 	uint8_t fld[PROTO_FIELD_HDR] = {0, PROTO_KIND_BYTES, 0, 0, 0, 0};
 	struct proto_bytes b;
 	size_t i, t;
@@ -204,7 +221,7 @@ test_duplicate_and_swap(void **state)
 		for (j = 0; j < nf; j++) {
 			repeatable = fl[j].tag == PROTO_TAG_LABEL || fl[j].tag == PROTO_TAG_VERSIONS ||
 				     fl[j].tag == PROTO_TAG_ENTRY || fl[j].tag == PROTO_TAG_LABEL_KEY ||
-				     fl[j].tag == PROTO_TAG_GRANT;
+				     fl[j].tag == PROTO_TAG_GRANT || fl[j].tag == PROTO_TAG_KEYSLOT;
 			m = splice(b, fl[j].off, 0, b.ptr + fl[j].off, fl[j].len);
 			assert_int_equal(decs[i].decode(m), repeatable ? 0 : -EBADMSG);
 			if (j + 1 == nf || fl[j].tag == fl[j + 1].tag)
