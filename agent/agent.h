@@ -31,6 +31,9 @@ struct agent_config {
 	uint32_t rate;          /* requests per second per uid */
 	uint32_t burst;
 	bool no_pidfd;          /* tests: take the path without SO_PEERPIDFD */
+	uint64_t kdf_ops;       /* Argon2id limits for new passphrase slots */
+	uint64_t kdf_mem;
+	uint64_t lock_timeout;  /* seconds idle before locking; 0: never */
 };
 
 struct store;
@@ -40,6 +43,7 @@ struct writer;
 struct conn;
 struct watch;
 struct ratelimit;
+struct worker;
 
 struct agent {
 	struct agent_config cfg;
@@ -67,6 +71,8 @@ struct agent {
 	uint64_t next_sweep_ms; /* CLOCK_MONOTONIC */
 	bool sweep_queued;
 	struct ratelimit *ratelimit;
+	struct worker *worker;
+	uint64_t last_use_ms; /* a request last needed the keys */
 };
 
 /* Seconds since the epoch, and monotonic milliseconds. */

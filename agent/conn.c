@@ -88,6 +88,7 @@ conn_accept(struct agent *a)
 		return;
 	}
 	c->fd = fd;
+	c->held_fd = -1;
 	c->id = ++a->next_conn_id;
 	c->peer = p;
 	c->accepted_ms = agent_mono_ms();
@@ -119,9 +120,21 @@ conn_accept(struct agent *a)
 		  (unsigned)p.uid, (int)p.pid, p.comm, p.pidfd_used ? " pinned by pidfd" : "");
 }
 
+int
+conn_take_fd(struct conn *c)
+{
+	int fd = c->held_fd;
+
+	c->held_fd = -1;
+	return fd;
+}
+
 void
 conn_free(struct agent *a, struct conn *c)
 {
+	if (c->held_fd >= 0)
+		close(c->held_fd);
+	c->held_fd = -1;
 	arena_release(a->arena, c->in, c->in_cap);
 	arena_release(a->arena, c->out, c->out_cap);
 	if (c->prev != NULL)
@@ -404,6 +417,53 @@ conn_process(struct agent *a, struct conn *c)
 		conn_update_events(a, c);
 }
 
+/*
+ * Read into the input buffer, taking a descriptor passed alongside
+ * (SCM_RIGHTS). A connection may hold one at a time; more than that, or
+ * a truncated control message, is a broken peer: -1 with EPROTO.
+ */
+static ssize_t
+conn_recv(struct conn *c)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {c->in + c->in_len, c->in_cap - c->in_len};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *cm;
+	ssize_t n = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	bool bad = (msg.msg_flags & MSG_CTRUNC) != 0;
+
+	if (n < 0)
+		return n;
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+		int fd;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		if (cm->cmsg_len != CMSG_LEN(sizeof(int))) {
+			bad = true;
+			continue;
+		}
+		memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+		if (c->held_fd >= 0) {
+			close(fd);
+			bad = true;
+		} else {
+			c->held_fd = fd;
+		}
+	}
+	if (bad) {
+		log_info("connection %llu (uid %u): more than one descriptor passed, closing",
+			 (unsigned long long)c->id, (unsigned)c->peer.uid);
+		errno = EPROTO;
+		return -1;
+	}
+	return n;
+}
+
 static void
 conn_read(struct agent *a, struct conn *c)
 {
@@ -419,7 +479,7 @@ conn_read(struct agent *a, struct conn *c)
 	}
 	if (c->in_len == c->in_cap) /* a started frame waits for room to grow */
 		return;
-	n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
+	n = conn_recv(c);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {

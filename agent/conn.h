@@ -36,8 +36,9 @@ struct conn {
 	bool refused;     /* another uid in user mode: DENIED to its first frame */
 	bool closing;     /* close once the output is flushed */
 	bool dead;        /* fd closed; freed when its write job returns */
-	bool write_pending;
+	bool write_pending; /* waiting for the writer or the worker */
 	bool wait_mem;
+	int held_fd; /* a descriptor the peer passed (SCM_RIGHTS), or -1 */
 };
 
 /* Accept one connection from the listening socket (nonblocking). */
@@ -55,6 +56,9 @@ void conn_close(struct agent *a, struct conn *c);
 /* Free a dead connection whose job returned. */
 void conn_free(struct agent *a, struct conn *c);
 void conn_close_all(struct agent *a);
+/* The descriptor the peer passed with a frame (the caller closes it), or
+ * -1 if none. */
+int conn_take_fd(struct conn *c);
 /* Output was queued on C from outside its own processing: have the loop
  * send it (never closes C synchronously). */
 void conn_kick(struct agent *a, struct conn *c);

@@ -486,6 +486,16 @@ need_of(const struct wjob *j)
 int
 ops_write_exec(struct agent *a, MDB_txn *t, struct wjob *j)
 {
+	switch (j->type) {
+	case PROTO_MSG_PASSWD:
+	case PROTO_MSG_KEYSLOT_ADD:
+	case PROTO_MSG_KEYSLOT_RM:
+		return ops_exec_slot(a, t, j); /* needs no unlocked key */
+	default:
+		break;
+	}
+	if (keys_locked(a->keys))
+		return exec_fail(j, PROTO_LOCKED, "the agent is locked (unlock it with cred unlock)");
 	if (j->type != OPS_JOB_SWEEP && exec_authz(a, t, j, need_of(j)) < 0)
 		return -1;
 	switch (j->type) {

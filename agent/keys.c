@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -13,8 +15,8 @@
 #include "common/smem.h"
 #include "keys.h"
 #include "seal.h"
+#include "slot.h"
 
-#define KEYS_SLOTS_MAX 16u
 #define MAC_KDF_ID 1u
 #define MAC_KDF_CTX "credmeta"
 
@@ -28,9 +30,12 @@ struct keys_secret {
 };
 
 struct keys {
+	pthread_rwlock_t rw;
+	bool locked;
 	struct keys_secret *sec;
 	uint32_t vk_current;
 	uint32_t vk_gen[KEYS_VK_MAX]; /* 0: unused */
+	char *keyfile;
 };
 
 const uint8_t *
@@ -54,25 +59,65 @@ keys_mac_key(const struct keys *k)
 	return k->sec->mac;
 }
 
+bool
+keys_locked(const struct keys *k)
+{
+	return k->locked;
+}
+
+const char *
+keys_keyfile_path(const struct keys *k)
+{
+	return k->keyfile;
+}
+
+void
+keys_read_begin(struct keys *k)
+{
+	pthread_rwlock_rdlock(&k->rw);
+}
+
+void
+keys_read_end(struct keys *k)
+{
+	pthread_rwlock_unlock(&k->rw);
+}
+
+static void
+wipe(struct keys *k)
+{
+	sodium_memzero(k->sec, sizeof(*k->sec));
+	memset(k->vk_gen, 0, sizeof(k->vk_gen));
+	k->vk_current = 0;
+	k->locked = true;
+}
+
+void
+keys_lock(struct keys *k)
+{
+	pthread_rwlock_wrlock(&k->rw);
+	wipe(k);
+	pthread_rwlock_unlock(&k->rw);
+}
+
 void
 keys_free(struct keys *k)
 {
 	if (k == NULL)
 		return;
 	smem_free(k->sec);
+	pthread_rwlock_destroy(&k->rw);
+	free(k->keyfile);
 	free(k);
 }
 
-static size_t
-slot_aad(uint8_t *out, uint32_t n, uint8_t kind)
+int
+keys_copy_mk(const struct keys *k, uint8_t *out)
 {
-	struct buf_writer w;
-
-	buf_writer_init(&w, out, 64);
-	buf_put_bytes(&w, "credagent/slot", 14);
-	buf_put_u32(&w, n);
-	buf_put_u8(&w, kind);
-	return w.len;
+	if (k->locked)
+		return -ENOKEY;
+	memcpy(out, k->sec->mk, SEAL_KEY_SIZE);
+	return 0;
 }
 
 static size_t
@@ -86,22 +131,11 @@ vk_aad(uint8_t *out, uint32_t gen)
 	return w.len;
 }
 
-/* The key-encryption key of a keyfile slot: BLAKE2b keyed by the file. */
-static void
-keyfile_kek(struct keys_secret *sec)
-{
-	static const char label[] = "credagent keyfile slot v1";
-
-	crypto_generichash(sec->kek, SEAL_KEY_SIZE, (const uint8_t *)label, sizeof(label) - 1,
-			   sec->keyfile, SEAL_KEY_SIZE);
-}
-
 /* Read exactly 32 bytes from PATH; refuse a file others can read. */
 static int
 keyfile_read(const char *path, uint8_t *out, char *errbuf, size_t errlen)
 {
 	struct stat st;
-	ssize_t n;
 	int fd, r = 0;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -117,8 +151,8 @@ keyfile_read(const char *path, uint8_t *out, char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "the keyfile %s is readable by others (mode %04o); chmod 600 it",
 			 path, (unsigned)(st.st_mode & 07777));
 		r = -EPERM;
-	} else if ((n = read(fd, out, SEAL_KEY_SIZE)) != (ssize_t)SEAL_KEY_SIZE ||
-		   st.st_size != (off_t)SEAL_KEY_SIZE) {
+	} else if (st.st_size != (off_t)SEAL_KEY_SIZE ||
+		   read(fd, out, SEAL_KEY_SIZE) != (ssize_t)SEAL_KEY_SIZE) {
 		snprintf(errbuf, errlen, "the keyfile %s must hold exactly %u bytes", path,
 			 SEAL_KEY_SIZE);
 		r = -EINVAL;
@@ -156,12 +190,12 @@ derive_mac_key(struct keys_secret *sec)
 		       : -EIO;
 }
 
-/* Write the records of a new store: format, id, slot 0, VK 1. */
+/* Write the records of a new store: format, id, SLOT (wrapping a fresh
+ * MK under the KEK in sec->kek), VK 1. */
 static int
-store_init(struct store *s, struct keys *k)
+store_init(struct store *s, struct keys *k, struct slot_rec *slot)
 {
-	uint8_t aad[64], slot[1 + SEAL_WRAPPED_SIZE], vk[SEAL_WRAPPED_SIZE], id[SEAL_ID_SIZE];
-	uint8_t fmt[4], cur[4 + SEAL_MAC_SIZE];
+	uint8_t aad[64], vk[SEAL_WRAPPED_SIZE], id[SEAL_ID_SIZE], fmt[4], cur[4 + SEAL_MAC_SIZE];
 	MDB_txn *t;
 	int r;
 
@@ -173,8 +207,8 @@ store_init(struct store *s, struct keys *k)
 	r = derive_mac_key(k->sec);
 	if (r < 0)
 		return r;
-	slot[0] = KEYS_SLOT_KEYFILE;
-	seal_wrap_key(k->sec->kek, aad, slot_aad(aad, 0, KEYS_SLOT_KEYFILE), k->sec->mk, slot + 1);
+	slot->created = (uint64_t)time(NULL);
+	slot_wrap(slot, k->sec->kek, k->sec->mk);
 	seal_wrap_key(k->sec->mk, aad, vk_aad(aad, 1), k->sec->vk[0], vk);
 	buf_store_u32(fmt, KEYS_FORMAT);
 	buf_store_u32(cur, 1);
@@ -185,35 +219,13 @@ store_init(struct store *s, struct keys *k)
 		return r;
 	if ((r = store_put(t, s->sys, "format", 6, fmt, 4)) < 0 ||
 	    (r = store_put(t, s->sys, "store-id", 8, id, sizeof(id))) < 0 ||
-	    (r = store_put(t, s->sys, "slot/0", 6, slot, sizeof(slot))) < 0 ||
-	    (r = store_put(t, s->sys, "vk/1", 4, vk, sizeof(vk))) < 0 ||
+	    (r = slot_put(s, t, slot)) < 0 || (r = store_put(t, s->sys, "vk/1", 4, vk, sizeof(vk))) < 0 ||
 	    (r = store_put(t, s->sys, "vk-current", 10, cur, sizeof(cur))) < 0) {
 		store_txn_abort(t);
 		return r;
 	}
+	k->locked = false;
 	return store_txn_commit(t);
-}
-
-/* Try every keyfile slot with the loaded keyfile's KEK. */
-static int
-unlock_mk(MDB_txn *t, struct store *s, struct keys *k)
-{
-	uint8_t aad[64];
-	char name[16];
-
-	for (uint32_t n = 0; n < KEYS_SLOTS_MAX; n++) {
-		struct proto_bytes v;
-
-		snprintf(name, sizeof(name), "slot/%u", n);
-		if (store_get(t, s->sys, name, strlen(name), &v) < 0)
-			continue;
-		if (v.len != 1 + SEAL_WRAPPED_SIZE || v.ptr[0] != KEYS_SLOT_KEYFILE)
-			continue;
-		if (seal_unwrap_key(k->sec->kek, aad, slot_aad(aad, n, KEYS_SLOT_KEYFILE),
-				    v.ptr + 1, k->sec->mk) == 0)
-			return 0;
-	}
-	return -EKEYREJECTED;
 }
 
 static int
@@ -245,32 +257,91 @@ load_vks(MDB_txn *t, struct store *s, struct keys *k)
 	return keys_vk(k, gen) != NULL ? 0 : -EBADMSG;
 }
 
+/* With sec->mk set: derive, load the VKs, and mark unlocked. */
 static int
-keys_load(struct store *s, struct keys *k, char *errbuf, size_t errlen)
+finish_unlock(struct keys *k, struct store *s)
 {
 	MDB_txn *t;
 	int r;
 
+	r = derive_mac_key(k->sec);
+	if (r < 0)
+		return r;
 	r = store_read_begin(s, &t);
 	if (r < 0)
 		return r;
-	r = unlock_mk(t, s, k);
-	if (r < 0) {
-		snprintf(errbuf, errlen, "the keyfile does not open this store (no keyslot accepts it)");
-		goto out;
-	}
-	r = derive_mac_key(k->sec);
-	if (r == 0)
-		r = load_vks(t, s, k);
-	if (r < 0)
-		snprintf(errbuf, errlen, "the store's key records are damaged or were tampered with");
-out:
+	r = load_vks(t, s, k);
 	store_read_end(s);
+	if (r < 0)
+		return r;
+	k->locked = false;
+	return 0;
+}
+
+int
+keys_install(struct keys *k, struct store *s, const uint8_t *mk)
+{
+	int r;
+
+	pthread_rwlock_wrlock(&k->rw);
+	memcpy(k->sec->mk, mk, SEAL_KEY_SIZE);
+	r = finish_unlock(k, s);
+	if (r < 0)
+		wipe(k);
+	pthread_rwlock_unlock(&k->rw);
+	return r;
+}
+
+/* Try the keyfile (already in sec->keyfile) on every keyfile slot. */
+static int
+open_with_keyfile(struct keys *k, struct store *s, bool *ret_has_passphrase)
+{
+	struct slot_rec slots[PROTO_SLOTS_MAX];
+	MDB_txn *t;
+	int n, r = -EKEYREJECTED;
+
+	*ret_has_passphrase = false;
+	if (store_read_begin(s, &t) < 0)
+		return -EIO;
+	n = slot_load_all(s, t, slots);
+	store_read_end(s);
+	slot_kek_keyfile(k->sec->keyfile, k->sec->kek);
+	for (int i = 0; i < n; i++) {
+		if (slots[i].kind == PROTO_SLOT_PASSPHRASE)
+			*ret_has_passphrase = true;
+		if (r < 0 && slots[i].kind == PROTO_SLOT_KEYFILE &&
+		    slot_unwrap(&slots[i], k->sec->kek, k->sec->mk) == 0)
+			r = 0;
+	}
+	sodium_memzero(k->sec->kek, SEAL_KEY_SIZE);
+	sodium_memzero(k->sec->keyfile, SEAL_KEY_SIZE);
+	return r;
+}
+
+int
+keys_unlock_keyfile(struct keys *k, struct store *s, char *errbuf, size_t errlen)
+{
+	bool has_pass;
+	int r;
+
+	pthread_rwlock_wrlock(&k->rw);
+	r = keyfile_read(k->keyfile, k->sec->keyfile, errbuf, errlen);
+	if (r == 0) {
+		r = open_with_keyfile(k, s, &has_pass);
+		if (r < 0)
+			snprintf(errbuf, errlen, "the keyfile %s opens no keyslot of this store",
+				 k->keyfile);
+	}
+	if (r == 0)
+		r = finish_unlock(k, s);
+	if (r < 0)
+		wipe(k);
+	pthread_rwlock_unlock(&k->rw);
 	return r;
 }
 
 static int
-store_is_new(struct store *s, bool *ret)
+store_state(struct store *s, bool *ret_new)
 {
 	struct proto_bytes v;
 	MDB_txn *t;
@@ -281,59 +352,137 @@ store_is_new(struct store *s, bool *ret)
 		return r;
 	r = store_get(t, s->sys, "format", 6, &v);
 	store_read_end(s);
-	if (r == -ENOENT) {
-		*ret = true;
+	*ret_new = r == -ENOENT;
+	if (r == -ENOENT)
 		return 0;
-	}
 	if (r < 0)
 		return r;
-	*ret = false;
 	return v.len == 4 && buf_load_u32(v.ptr) == KEYS_FORMAT ? 0 : -EPROTONOSUPPORT;
+}
+
+static int
+keys_new(const char *keyfile, struct keys **ret, char *errbuf, size_t errlen)
+{
+	struct keys *k = calloc(1, sizeof(*k));
+
+	if (k == NULL)
+		return -ENOMEM;
+	k->sec = smem_alloc(sizeof(*k->sec));
+	k->keyfile = strdup(keyfile != NULL ? keyfile : "");
+	if (k->sec == NULL || k->keyfile == NULL) {
+		smem_free(k->sec);
+		free(k->keyfile);
+		free(k);
+		snprintf(errbuf, errlen, "cannot lock memory for keys (raise RLIMIT_MEMLOCK)");
+		return -ENOMEM;
+	}
+	pthread_rwlock_init(&k->rw, NULL);
+	k->locked = true;
+	*ret = k;
+	return 0;
+}
+
+/* An existing store: the keyfile opens it, or it starts locked. */
+static int
+open_existing(struct store *s, struct keys *k, char *errbuf, size_t errlen)
+{
+	char why[256] = "";
+	bool has_pass = false;
+	int r;
+
+	r = keyfile_read(k->keyfile, k->sec->keyfile, why, sizeof(why));
+	if (r == 0)
+		r = open_with_keyfile(k, s, &has_pass);
+	else if (r == -ENOENT)
+		(void)open_with_keyfile(k, s, &has_pass); /* only to learn has_pass */
+	if (r == 0) {
+		r = finish_unlock(k, s);
+		if (r < 0)
+			snprintf(errbuf, errlen,
+				 "the store's key records are damaged or were tampered with");
+		return r;
+	}
+	wipe(k);
+	if (has_pass)
+		return 0; /* locked until `cred unlock` */
+	if (r == -ENOENT)
+		snprintf(errbuf, errlen,
+			 "the keyfile %s is missing: this store cannot be opened without it",
+			 k->keyfile);
+	else if (r == -EKEYREJECTED)
+		snprintf(errbuf, errlen,
+			 "the keyfile does not open this store (no keyslot accepts it)");
+	else
+		snprintf(errbuf, errlen, "%s", why);
+	return r;
 }
 
 int
 keys_open(struct store *s, const char *keyfile, struct keys **ret, char *errbuf, size_t errlen)
 {
+	struct slot_rec slot = {.index = 0, .kind = PROTO_SLOT_KEYFILE};
 	struct keys *k;
 	bool fresh;
 	int r;
 
-	k = calloc(1, sizeof(*k));
-	if (k == NULL)
-		return -ENOMEM;
-	k->sec = smem_alloc(sizeof(*k->sec));
-	if (k->sec == NULL) {
-		free(k);
-		snprintf(errbuf, errlen, "cannot lock memory for keys (raise RLIMIT_MEMLOCK)");
-		return -ENOMEM;
-	}
-	r = store_is_new(s, &fresh);
+	r = keys_new(keyfile, &k, errbuf, errlen);
+	if (r < 0)
+		return r;
+	r = store_state(s, &fresh);
 	if (r < 0) {
 		snprintf(errbuf, errlen, "the store has an unknown format or cannot be read: %s",
 			 strerror(-r));
-		goto fail;
+	} else if (!fresh) {
+		r = open_existing(s, k, errbuf, errlen);
+	} else {
+		r = keyfile_read(keyfile, k->sec->keyfile, errbuf, errlen);
+		if (r == -ENOENT) {
+			randombytes_buf(k->sec->keyfile, SEAL_KEY_SIZE);
+			r = keyfile_create(keyfile, k->sec->keyfile, errbuf, errlen);
+		}
+		if (r == 0) {
+			slot_kek_keyfile(k->sec->keyfile, k->sec->kek);
+			r = store_init(s, k, &slot);
+			if (r < 0)
+				snprintf(errbuf, errlen, "cannot initialise the store: %s", strerror(-r));
+		}
+		sodium_memzero(k->sec->keyfile, SEAL_KEY_SIZE);
+		sodium_memzero(k->sec->kek, SEAL_KEY_SIZE);
 	}
-	r = keyfile_read(keyfile, k->sec->keyfile, errbuf, errlen);
-	if (r == -ENOENT && fresh) {
-		randombytes_buf(k->sec->keyfile, SEAL_KEY_SIZE);
-		r = keyfile_create(keyfile, k->sec->keyfile, errbuf, errlen);
-	} else if (r == -ENOENT) {
-		snprintf(errbuf, errlen,
-			 "the keyfile %s is missing: this store cannot be opened without it", keyfile);
+	if (r < 0) {
+		keys_free(k);
+		return r;
 	}
-	if (r < 0)
-		goto fail;
-	keyfile_kek(k->sec);
-	r = fresh ? store_init(s, k) : keys_load(s, k, errbuf, errlen);
-	if (r < 0 && fresh)
-		snprintf(errbuf, errlen, "cannot initialise the store: %s", strerror(-r));
-	if (r < 0)
-		goto fail;
-	sodium_memzero(k->sec->keyfile, SEAL_KEY_SIZE);
-	sodium_memzero(k->sec->kek, SEAL_KEY_SIZE);
 	*ret = k;
 	return 0;
-fail:
+}
+
+int
+keys_init_passphrase(struct store *s, const uint8_t *pass, size_t len, uint64_t ops, uint64_t mem,
+		     char *errbuf, size_t errlen)
+{
+	struct slot_rec slot;
+	struct keys *k;
+	bool fresh;
+	int r;
+
+	r = store_state(s, &fresh);
+	if (r == 0 && !fresh)
+		r = -EEXIST;
+	if (r < 0) {
+		snprintf(errbuf, errlen, "%s", r == -EEXIST ? "a store already exists there"
+							    : "the store cannot be read");
+		return r;
+	}
+	r = keys_new(NULL, &k, errbuf, errlen);
+	if (r < 0)
+		return r;
+	slot_new_passphrase(&slot, 0, ops, mem);
+	r = slot_kek_passphrase(&slot, pass, len, k->sec->kek);
+	if (r == 0)
+		r = store_init(s, k, &slot);
+	if (r < 0)
+		snprintf(errbuf, errlen, "cannot initialise the store: %s", strerror(-r));
 	keys_free(k);
 	return r;
 }

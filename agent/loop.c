@@ -14,12 +14,14 @@
 #include "conn.h"
 #include "loop.h"
 #include "ops.h"
+#include "keys.h"
+#include "worker.h"
 #include "writer.h"
 
 #define MAX_EVENTS 64
 
 /* Non-connection sources, told apart by address. */
-static char src_listen, src_signal, src_timer, src_writer;
+static char src_listen, src_signal, src_timer, src_writer, src_worker;
 
 uint64_t
 agent_now(void)
@@ -80,7 +82,8 @@ loop_init(struct agent *a)
 	if ((r = watch(a, a->listen_fd, &src_listen)) < 0 ||
 	    (r = watch(a, a->signal_fd, &src_signal)) < 0 ||
 	    (r = watch(a, a->timer_fd, &src_timer)) < 0 ||
-	    (r = watch(a, writer_fd(a->writer), &src_writer)) < 0)
+	    (r = watch(a, writer_fd(a->writer), &src_writer)) < 0 ||
+	    (r = watch(a, worker_fd(a->worker), &src_worker)) < 0)
 		return r;
 	return 0;
 }
@@ -114,6 +117,20 @@ sweep_tick(struct agent *a)
 	ops_queue_sweep(a);
 }
 
+/* --lock-timeout: lock once no request has needed the keys for that long. */
+static void
+autolock_tick(struct agent *a)
+{
+	uint64_t now = agent_mono_ms();
+
+	if (a->cfg.lock_timeout == 0 || keys_locked(a->keys))
+		return;
+	if (now - a->last_use_ms < a->cfg.lock_timeout * 1000)
+		return;
+	keys_lock(a->keys);
+	log_notice("locked after %llus without use", (unsigned long long)a->cfg.lock_timeout);
+}
+
 static void
 on_timer(struct agent *a)
 {
@@ -122,7 +139,9 @@ on_timer(struct agent *a)
 	if (read(a->timer_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		log_warn("timerfd: %s", strerror(errno));
 	conn_sweep(a, agent_mono_ms());
-	sweep_tick(a);
+	if (!keys_locked(a->keys))
+		sweep_tick(a);
+	autolock_tick(a);
 }
 
 static void
@@ -143,7 +162,9 @@ loop_run(struct agent *a)
 {
 	struct epoll_event evs[MAX_EVENTS];
 
-	sweep_tick(a);
+	a->last_use_ms = agent_mono_ms();
+	if (!keys_locked(a->keys))
+		sweep_tick(a);
 	while (!a->stopping) {
 		int n = epoll_wait(a->epfd, evs, MAX_EVENTS, -1);
 
@@ -162,6 +183,8 @@ loop_run(struct agent *a)
 				on_timer(a);
 			else if (src == &src_writer)
 				on_writer(a);
+			else if (src == &src_worker)
+				worker_reap(a, a->worker);
 			else
 				conn_event(a, src, evs[i].events);
 		}

@@ -16,12 +16,14 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <sodium.h>
 #include <systemd/sd-daemon.h>
 
 #include "common/log.h"
 #include "common/smem.h"
 #include "common/util.h"
 #include "proto/proto.h"
+#include "admin.h"
 #include "arena.h"
 #include "conn.h"
 #include "keys.h"
@@ -32,6 +34,7 @@
 #include "seal.h"
 #include "sock.h"
 #include "store.h"
+#include "worker.h"
 #include "writer.h"
 
 #define ARENA_DEFAULT (8u << 20)
@@ -55,6 +58,10 @@ enum {
 	OPT_RATE,
 	OPT_BURST,
 	OPT_NO_PIDFD,
+	OPT_KDF,
+	OPT_LOCK_TIMEOUT,
+	OPT_INIT_PASS,
+	OPT_RESTORE,
 };
 
 static const struct option long_opts[] = {
@@ -75,6 +82,10 @@ static const struct option long_opts[] = {
 	{"rate-limit", required_argument, NULL, OPT_RATE},
 	{"rate-burst", required_argument, NULL, OPT_BURST},
 	{"test-no-pidfd", no_argument, NULL, OPT_NO_PIDFD},
+	{"kdf", required_argument, NULL, OPT_KDF},
+	{"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
+	{"init-passphrase", no_argument, NULL, OPT_INIT_PASS},
+	{"restore", required_argument, NULL, OPT_RESTORE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -87,7 +98,10 @@ usage(FILE *f)
 		"                  [--idle-timeout DURATION] [--max-conns N]\n"
 		"                  [--max-conns-per-uid N] [--max-watches-per-uid N]\n"
 		"                  [--retention DURATION] [--admin-group GROUP]\n"
-		"                  [--rate-limit N] [--rate-burst N] [--debug]\n"
+		"                  [--rate-limit N] [--rate-burst N] [--lock-timeout DURATION]\n"
+		"                  [--kdf min|interactive|moderate|sensitive] [--debug]\n"
+		"       credagentd --init-passphrase [-d STATE_DIR] [--kdf LEVEL]\n"
+		"       credagentd --restore BACKUP [-d STATE_DIR]\n"
 		"       credagentd -k\n"
 		"       credagentd --version | --help\n"
 		"\n"
@@ -109,8 +123,14 @@ parse_size_opt(const char *arg, uint64_t min, uint64_t max, uint64_t *ret, const
 	return 0;
 }
 
+struct cmdline {
+	bool kill;
+	bool init_passphrase;
+	const char *restore;
+};
+
 static int
-parse_args(int argc, char **argv, struct agent_config *cfg, bool *kill_mode)
+parse_args(int argc, char **argv, struct agent_config *cfg, struct cmdline *cl)
 {
 	uint64_t v;
 	int c;
@@ -120,7 +140,22 @@ parse_args(int argc, char **argv, struct agent_config *cfg, bool *kill_mode)
 		case 'f': cfg->foreground = true; break;
 		case 's': cfg->sock_path = optarg; break;
 		case 'd': cfg->state_dir = optarg; break;
-		case 'k': *kill_mode = true; break;
+		case 'k': cl->kill = true; break;
+		case OPT_INIT_PASS: cl->init_passphrase = true; break;
+		case OPT_RESTORE: cl->restore = optarg; break;
+		case OPT_KDF:
+			if (admin_kdf_level(optarg, &cfg->kdf_ops, &cfg->kdf_mem) < 0) {
+				fprintf(stderr, "credagentd: bad --kdf: %s\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_LOCK_TIMEOUT:
+			if (util_parse_duration(optarg, &v) < 0) {
+				fprintf(stderr, "credagentd: bad --lock-timeout: %s\n", optarg);
+				return -EINVAL;
+			}
+			cfg->lock_timeout = v;
+			break;
 		case 'h': usage(stdout); exit(0);
 		case OPT_VERSION: printf("credagentd %s\n", CREDAGENT_VERSION); exit(0);
 		case OPT_KEYFILE: cfg->keyfile = optarg; break;
@@ -432,7 +467,10 @@ start(struct agent *a, int *lock_fd, char *err, size_t errlen)
 	free(keyfile);
 	if (r < 0)
 		return r;
-	if ((r = writer_start(a, &a->writer)) < 0 || (r = loop_init(a)) < 0) {
+	if (keys_locked(a->keys))
+		log_notice("the store is locked: unlock it with cred unlock");
+	if ((r = writer_start(a, &a->writer)) < 0 || (r = worker_start(a, &a->worker)) < 0 ||
+	    (r = loop_init(a)) < 0) {
 		snprintf(err, errlen, "cannot start: %s", strerror(-r));
 		return r;
 	}
@@ -442,6 +480,9 @@ start(struct agent *a, int *lock_fd, char *err, size_t errlen)
 static void
 stop(struct agent *a, int lock_fd)
 {
+	/* The worker first: what it finishes may hand work to the writer. */
+	worker_free(a, a->worker);
+	a->worker = NULL;
 	writer_stop(a->writer);
 	if (a->writer != NULL) {
 		/* Answer what the writer finished: those writes are on disk. */
@@ -479,7 +520,8 @@ main(int argc, char **argv)
 {
 	struct agent a = {.listen_fd = -1, .epfd = -1, .signal_fd = -1, .timer_fd = -1};
 	char err[512] = "";
-	bool kill_mode = false, systemd;
+	struct cmdline cl = {0};
+	bool systemd;
 	int lock_fd = -1, notify_fd = -1, r;
 
 	if (smem_init() < 0) {
@@ -497,9 +539,11 @@ main(int argc, char **argv)
 	a.cfg.retention = 30 * 86400;
 	a.cfg.admin_group = "credadmin";
 	a.cfg.rate = 10000;
-	if (parse_args(argc, argv, &a.cfg, &kill_mode) < 0)
+	a.cfg.kdf_ops = crypto_pwhash_OPSLIMIT_MODERATE;
+	a.cfg.kdf_mem = crypto_pwhash_MEMLIMIT_MODERATE;
+	if (parse_args(argc, argv, &a.cfg, &cl) < 0)
 		return 2;
-	if (kill_mode)
+	if (cl.kill)
 		return kill_agent();
 	log_set_debug(a.cfg.debug);
 	a.uid = getuid();
@@ -515,6 +559,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "credagentd: cannot work out the default paths (set HOME, or use -d and -s)\n");
 		return 1;
 	}
+	if (cl.init_passphrase)
+		return admin_init_passphrase(&a.cfg);
+	if (cl.restore != NULL)
+		return admin_restore(&a.cfg, cl.restore);
 	systemd = getenv("LISTEN_FDS") != NULL || getenv("NOTIFY_SOCKET") != NULL;
 	if (!a.cfg.foreground && !systemd && (r = daemonize(a.cfg.sock_path, &notify_fd)) < 0) {
 		fprintf(stderr, "credagentd: cannot daemonize: %s\n", strerror(-r));

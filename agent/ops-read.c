@@ -95,7 +95,7 @@ ops_status(struct agent *a, struct conn *c, const struct proto_frame *f)
 	rep.agent_version.ptr = (const uint8_t *)CREDAGENT_VERSION;
 	rep.agent_version.len = strlen(CREDAGENT_VERSION);
 	rep.mode = a->cfg.system_mode ? PROTO_MODE_SYSTEM : PROTO_MODE_USER;
-	rep.locked = 0;
+	rep.locked = keys_locked(a->keys) ? 1 : 0;
 	rep.uptime = agent_mono_ms() / 1000 - a->started;
 	if (conn_reply_begin(a, c, 160, &w) < 0)
 		return OPS_NOMEM;

@@ -284,6 +284,8 @@ encode_reply(struct buf_writer *w, const struct wjob *j)
 			proto_put_string(w, PROTO_TAG_MESSAGE, msg.ptr, msg.len);
 		return proto_frame_end(w, start);
 	}
+	case PROTO_MSG_KEYSLOT_ADD:
+		return proto_encode_slot_reply(w, j->reqid, j->version);
 	case PROTO_MSG_ROTATE: {
 		struct proto_rotate_reply rep = {j->version, false, {NULL, 0}, msg};
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "keys.h"
 #include "ops.h"
 
 enum ops_result
@@ -55,7 +56,33 @@ static const ops_handler handlers[] = {
 	[PROTO_MSG_WATCH] = ops_watch,
 	[PROTO_MSG_SHARE] = ops_share,
 	[PROTO_MSG_UNSHARE] = ops_share,
+	[PROTO_MSG_LOCK] = ops_keys,
+	[PROTO_MSG_UNLOCK] = ops_keys,
+	[PROTO_MSG_PASSWD] = ops_keys,
+	[PROTO_MSG_KEYSLOT_LIST] = ops_keys,
+	[PROTO_MSG_KEYSLOT_ADD] = ops_keys,
+	[PROTO_MSG_KEYSLOT_RM] = ops_keys,
+	[PROTO_MSG_BACKUP] = ops_keys,
 };
+
+/* Messages that work while the agent is locked. */
+static bool
+works_locked(uint8_t type)
+{
+	switch (type) {
+	case PROTO_MSG_HELLO:
+	case PROTO_MSG_STATUS:
+	case PROTO_MSG_LOCK:
+	case PROTO_MSG_UNLOCK:
+	case PROTO_MSG_PASSWD:
+	case PROTO_MSG_KEYSLOT_LIST:
+	case PROTO_MSG_KEYSLOT_RM:
+	case PROTO_MSG_BACKUP:
+		return true;
+	default:
+		return false;
+	}
+}
 
 enum ops_result
 ops_dispatch(struct agent *a, struct conn *c, const struct proto_frame *f)
@@ -64,6 +91,12 @@ ops_dispatch(struct agent *a, struct conn *c, const struct proto_frame *f)
 		log_debug("connection %llu: unknown message type 0x%02x",
 			  (unsigned long long)c->id, f->type);
 		return ops_fail(a, c, f, PROTO_UNSUPPORTED, "unknown message type 0x%02x", f->type);
+	}
+	if (!works_locked(f->type)) {
+		if (keys_locked(a->keys))
+			return ops_fail(a, c, f, PROTO_LOCKED,
+					"the agent is locked (unlock it with cred unlock)");
+		a->last_use_ms = agent_mono_ms();
 	}
 	return handlers[f->type](a, c, f);
 }

@@ -14,6 +14,7 @@
 #include "proto/proto.h"
 #include "agent.h"
 #include "conn.h"
+#include "slot.h"
 
 enum ops_result {
 	OPS_DONE,    /* reply queued */
@@ -64,6 +65,7 @@ struct wjob {
 	uint32_t event; /* enum proto_event to send to watchers; 0: none */
 	char message[192];
 	bool nospace; /* the map filled up: retried once it has grown */
+	struct slot_rec slot; /* PASSWD, KEYSLOT_ADD, KEYSLOT_RM */
 	struct swept *swept; /* sweep: the purged secrets */
 	uint32_t n_swept;
 	bool sweep_more;
@@ -94,6 +96,12 @@ enum ops_result ops_versioned(struct agent *a, struct conn *c, const struct prot
 enum ops_result ops_label(struct agent *a, struct conn *c, const struct proto_frame *f);
 enum ops_result ops_watch(struct agent *a, struct conn *c, const struct proto_frame *f);
 enum ops_result ops_share(struct agent *a, struct conn *c, const struct proto_frame *f);
+enum ops_result ops_keys(struct agent *a, struct conn *c, const struct proto_frame *f);
+enum ops_result ops_keyslot_list(struct agent *a, struct conn *c, const struct proto_frame *f);
+enum ops_result ops_keyslot_rm(struct agent *a, struct conn *c, const struct proto_frame *f,
+			       uint32_t slot);
+/* Writer side of PASSWD, KEYSLOT_ADD and KEYSLOT_RM. */
+int ops_exec_slot(struct agent *a, MDB_txn *t, struct wjob *j);
 
 /* Queue the agent's own retention sweep (loop thread). */
 void ops_queue_sweep(struct agent *a);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/log.h"
@@ -61,7 +62,7 @@ store_open(const char *dir, size_t map_size, struct store **ret)
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;
-	pthread_mutex_init(&s->resize_mu, NULL);
+	pthread_rwlock_init(&s->resize, NULL);
 	rc = mdb_env_create(&s->env);
 	if (rc == 0)
 		rc = mdb_env_set_maxdbs(s->env, 8);
@@ -96,7 +97,7 @@ store_close(struct store *s)
 	if (s->rtxn != NULL)
 		mdb_txn_abort(s->rtxn);
 	mdb_env_close(s->env);
-	pthread_mutex_destroy(&s->resize_mu);
+	pthread_rwlock_destroy(&s->resize);
 	free(s);
 }
 
@@ -105,13 +106,13 @@ store_read_begin(struct store *s, MDB_txn **ret)
 {
 	int rc;
 
-	pthread_mutex_lock(&s->resize_mu);
+	pthread_rwlock_rdlock(&s->resize);
 	if (s->rtxn == NULL)
 		rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn);
 	else
 		rc = mdb_txn_renew(s->rtxn);
 	if (rc != 0) {
-		pthread_mutex_unlock(&s->resize_mu);
+		pthread_rwlock_unlock(&s->resize);
 		return store_errno(rc);
 	}
 	*ret = s->rtxn;
@@ -123,7 +124,7 @@ store_read_end(struct store *s)
 {
 	if (s->rtxn != NULL)
 		mdb_txn_reset(s->rtxn);
-	pthread_mutex_unlock(&s->resize_mu);
+	pthread_rwlock_unlock(&s->resize);
 }
 
 int
@@ -132,11 +133,11 @@ store_grow(struct store *s)
 	MDB_envinfo info;
 	int rc;
 
-	pthread_mutex_lock(&s->resize_mu);
+	pthread_rwlock_wrlock(&s->resize);
 	rc = mdb_env_info(s->env, &info);
 	if (rc == 0)
 		rc = mdb_env_set_mapsize(s->env, info.me_mapsize * 2);
-	pthread_mutex_unlock(&s->resize_mu);
+	pthread_rwlock_unlock(&s->resize);
 	if (rc == 0)
 		log_notice("the store's map grew to %zu MiB", (info.me_mapsize * 2) >> 20);
 	return store_errno(rc);
@@ -222,6 +223,19 @@ store_blob_key(uint8_t *out, uint32_t owner, const uint8_t *name, size_t name_le
 	out[n++] = 0;
 	buf_store_u32(out + n, version);
 	return n + 4;
+}
+
+int
+store_backup(struct store *s, int fd)
+{
+	int rc;
+
+	pthread_rwlock_rdlock(&s->resize);
+	rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+	pthread_rwlock_unlock(&s->resize);
+	if (rc != 0)
+		return store_errno(rc);
+	return fsync(fd) < 0 ? -errno : 0;
 }
 
 size_t

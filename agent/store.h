@@ -40,7 +40,7 @@ struct store {
 	MDB_env *env;
 	MDB_dbi meta, blob, grant, audit, sys, trash, grantee;
 	MDB_txn *rtxn; /* the event loop's reusable read transaction */
-	pthread_mutex_t resize_mu; /* held by the loop's read transaction */
+	pthread_rwlock_t resize; /* read-held by every read transaction */
 };
 
 /* Open (creating if needed) the environment in DIR, files 0600. */
@@ -81,6 +81,10 @@ int store_stats(struct store *s, uint64_t *ret_secrets, uint64_t *ret_bytes) STO
  * transaction in the process while the map is resized. 0 or -errno.
  */
 int store_grow(struct store *s) STORE_WUR;
+
+/* A hot, compacted copy of the store to FD (worker thread; readers and
+ * writers go on meanwhile), synced. 0 or -errno. */
+int store_backup(struct store *s, int fd) STORE_WUR;
 
 /* Translate an LMDB return code to -errno. */
 int store_errno(int rc);

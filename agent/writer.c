@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "common/smem.h"
+#include "keys.h"
 #include "seal.h"
 #include "store.h"
 #include "writer.h"
@@ -105,10 +106,13 @@ run_once(struct writer *w, struct wjob *batch, bool may_grow)
 static void
 run_batch(struct writer *w, struct wjob *batch)
 {
+	/* The keys stay as they are for the whole batch (lock waits). */
+	keys_read_begin(w->agent->keys);
 	/* A full map grows (doubling) and the batch runs again. */
 	for (int tries = 0; tries < 4; tries++)
 		if (run_once(w, batch, tries < 3) == 0)
-			return;
+			break;
+	keys_read_end(w->agent->keys);
 }
 
 static void *
