@@ -53,10 +53,19 @@ int cmd_watch(struct cli *cli, int argc, char **argv);
 /* cmd-share.c */
 int cmd_share(struct cli *cli, int argc, char **argv);
 int cmd_unshare(struct cli *cli, int argc, char **argv);
+/* cmd-keys.c */
+int cmd_lock(struct cli *cli, int argc, char **argv);
+int cmd_unlock(struct cli *cli, int argc, char **argv);
+int cmd_passwd(struct cli *cli, int argc, char **argv);
+int cmd_keyslot(struct cli *cli, int argc, char **argv);
+int cmd_backup(struct cli *cli, int argc, char **argv);
 
 /* The table main.c dispatches on; NULL-named entry last. */
 extern const struct cli_command cli_commands[];
 const struct cli_command *cli_command_find(const char *name);
+/* The entry of the command running (the first word of CLI->cmd: "keyslot"
+ * for "keyslot rm"), or NULL. */
+const struct cli_command *cli_command_current(const struct cli *cli);
 /* "Usage: cred COMMAND ARGS" on stdout (help) or stderr. */
 void cli_command_usage(const struct cli_command *c, bool to_stderr);
 
@@ -141,5 +150,25 @@ int cli_parse_rfc3339(const char *s, int64_t *ret);
  */
 int cli_read_value(struct cli *cli, const char *file, const char *name, uint8_t **ret,
                    size_t *ret_len);
+
+/* ---- passphrases (passphrase.c) ---- */
+
+/* A passphrase of LEN bytes at BUF (NUL-terminated, in a block of its
+ * own); cli_pass_free() zeroes and frees it (and accepts one never
+ * filled). */
+struct cli_pass {
+	char *buf;
+	size_t len;
+};
+/*
+ * Reads a passphrase: when stdin is a terminal, at the no-echo prompt
+ * TEXT on the terminal (RPP_REQUIRE_TTY) and, when AGAIN is not NULL,
+ * once more at the prompt AGAIN, the two having to match; otherwise the
+ * next line of stdin, its newline dropped (AGAIN unused). Empty or longer
+ * than CRED_PASSPHRASE_MAX: exit 2. 0 with *ret filled, or an exit code
+ * with nothing to free.
+ */
+int cli_read_passphrase(struct cli *cli, const char *text, const char *again, struct cli_pass *ret);
+void cli_pass_free(struct cli_pass *p);
 
 #endif

@@ -29,6 +29,11 @@ const struct cli_command cli_commands[] = {
         {"watch", cmd_watch, "REF [--timeout DURATION]"},
         {"share", cmd_share, "REF --uid U|--gid G --perm read|write [--prefix]"},
         {"unshare", cmd_unshare, "REF --uid U|--gid G [--prefix]"},
+        {"lock", cmd_lock, ""},
+        {"unlock", cmd_unlock, "[--keyfile]"},
+        {"passwd", cmd_passwd, "[--slot N]"},
+        {"keyslot", cmd_keyslot, "ls | add-passphrase | add-keyfile FILE | rm N"},
+        {"backup", cmd_backup, "FILE"},
         {NULL, NULL, NULL},
 };
 
@@ -61,7 +66,8 @@ usage(FILE *f)
 	for (c = cli_commands; c->name != NULL; c++)
 		fprintf(f, "  %s%s%s\n", c->name, *c->usage != '\0' ? " " : "", c->usage);
 	fprintf(f, "\nREF is [OWNER:]NAME. The value for put and rotate comes from stdin,\n"
-	           "--from-file or a no-echo prompt, never from the command line. See cred(1).\n");
+	           "--from-file or a no-echo prompt, never from the command line; so do\n"
+	           "passphrases (a prompt, or one line each from stdin). See cred(1).\n");
 }
 
 int

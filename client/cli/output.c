@@ -76,6 +76,22 @@ cli_lib_error(struct cli *cli, int err, const char *subject)
 	return cli_error(cli, err, subject, NULL);
 }
 
+const struct cli_command *
+cli_command_current(const struct cli *cli)
+{
+	char name[32];
+	size_t n;
+
+	if (cli->cmd == NULL)
+		return NULL;
+	n = strcspn(cli->cmd, " ");
+	if (n >= sizeof(name))
+		return NULL;
+	memcpy(name, cli->cmd, n);
+	name[n] = '\0';
+	return cli_command_find(name);
+}
+
 int
 cli_usage_error(struct cli *cli, const char *fmt, ...)
 {
@@ -86,7 +102,7 @@ cli_usage_error(struct cli *cli, const char *fmt, ...)
 	va_start(ap, fmt);
 	r = verror(cli, CRED_E_USAGE, NULL, fmt, ap);
 	va_end(ap);
-	c = cli->cmd != NULL ? cli_command_find(cli->cmd) : NULL;
+	c = cli_command_current(cli);
 	if (!cli->json && c != NULL)
 		cli_command_usage(c, true);
 	return r;

@@ -383,6 +383,69 @@ int cred_share(cred_conn *c, const char *ref, const struct cred_grantee *who, in
 int cred_unshare(cred_conn *c, const char *ref, const struct cred_grantee *who,
                  unsigned flags);
 
+/* ---- keys (libcred(3), "Keys") ---- */
+
+/*
+ * The agent's master key is stored only wrapped, in numbered keyslots: a
+ * keyfile slot (a 32-byte random file) or a passphrase slot (Argon2id).
+ * While the agent is locked every call that needs a key fails with
+ * CRED_E_LOCKED. The calls that take a passphrase make the agent run
+ * Argon2id, which may take a second or more: they wait for the reply
+ * with no time limit. A passphrase is 1 to CRED_PASSPHRASE_MAX bytes;
+ * it travels in a request frame sized exactly and zeroed after sending,
+ * and zeroing the caller's copy is the caller's job. A wrong passphrase
+ * fails with CRED_E_DENIED.
+ */
+#define CRED_PASSPHRASE_MAX 1024u
+
+/* Keyslot kinds, numbered as on the wire. */
+enum cred_keyslot_kind { CRED_KEYSLOT_KEYFILE = 1, CRED_KEYSLOT_PASSPHRASE = 2 };
+/* "keyfile", "passphrase"; NULL for other numbers. */
+const char *cred_keyslot_kind_name(int kind);
+
+/* Wipe the keys from the agent's memory: it is locked until unlocked. */
+int cred_lock(cred_conn *c);
+/* Unlock with PASSPHRASE (LEN bytes), or, with PASSPHRASE NULL and LEN 0,
+ * let a store with a keyfile slot re-read its keyfile. */
+int cred_unlock(cred_conn *c, const char *passphrase, size_t len);
+/*
+ * Change a passphrase: OLD_PASS must open a passphrase slot, which then
+ * holds NEW_PASS instead. SLOT names the slot to change (CRED_E_DENIED
+ * when OLD_PASS does not open it), or is -1 for the slot OLD_PASS opens.
+ */
+int cred_passwd(cred_conn *c, const char *old_pass, size_t old_len, const char *new_pass,
+                size_t new_len, int slot);
+
+/* One keyslot; never key material. */
+struct cred_keyslot {
+	uint32_t slot;
+	int kind;        /* enum cred_keyslot_kind (or a newer agent's number) */
+	int64_t created; /* unix seconds */
+};
+/* The keyslots, by slot number. Free with cred_keyslot_list_free(). */
+struct cred_keyslot_list {
+	size_t n;
+	struct cred_keyslot *items;
+};
+int cred_keyslot_list(cred_conn *c, struct cred_keyslot_list **ret);
+void cred_keyslot_list_free(struct cred_keyslot_list *l);
+/* Add a passphrase slot for PASS (LEN bytes); *ret_slot, if not NULL, gets
+ * its number. The agent must be unlocked. */
+int cred_keyslot_add_passphrase(cred_conn *c, const char *pass, size_t len, uint32_t *ret_slot);
+/* Add a keyfile slot whose key is the 32 bytes the agent reads from FD
+ * (open for reading; sent over the socket as SCM_RIGHTS, and still the
+ * caller's to close). *ret_slot, if not NULL, gets its number. */
+int cred_keyslot_add_keyfile(cred_conn *c, int fd, uint32_t *ret_slot);
+/* Remove keyslot SLOT; the last one left cannot go (CRED_E_CONFLICT). */
+int cred_keyslot_rm(cred_conn *c, uint32_t slot);
+/*
+ * Have the agent write a backup of its store (sealed, as on disk; not the
+ * keyfile) to FD, a descriptor open for writing (a new, empty file is
+ * best) sent as SCM_RIGHTS and still the caller's to close. Returns when
+ * the agent has finished writing it.
+ */
+int cred_backup(cred_conn *c, int fd);
+
 #ifdef __cplusplus
 }
 #endif

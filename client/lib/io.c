@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <bsd/stdlib.h>
@@ -171,10 +172,51 @@ libcred_read_reply(cred_conn *c, struct libcred_reply *ret)
 	}
 }
 
-/* Encodes into an exactly sized buffer, sends it and zeroes it. */
-static int
-send_request(cred_conn *c, uint32_t reqid, libcred_encode_fn enc, const void *msg, size_t value_len)
+/*
+ * The first chunk of N bytes at P with the descriptor PASS_FD attached as
+ * SCM_RIGHTS ancillary data: the number of bytes sent (at least 1), or
+ * -errno. The kernel ties the descriptor to the first byte, so the agent
+ * receives it with the frame's first read.
+ */
+static ssize_t
+send_with_fd(int fd, const uint8_t *p, size_t n, int pass_fd)
 {
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = {.iov_base = (void *)(uintptr_t)p, .iov_len = n};
+	struct msghdr mh = {0};
+	struct cmsghdr *cm;
+	ssize_t k;
+
+	memset(&ctl, 0, sizeof(ctl));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = sizeof(ctl.buf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+	do
+		k = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	while (k < 0 && errno == EINTR);
+	if (k < 0)
+		return -errno;
+	if (k == 0)
+		return -EPIPE;
+	return k;
+}
+
+/* Encodes into an exactly sized buffer, sends it (with PASS_FD, if not
+ * -1, attached to its first chunk) and zeroes it. */
+static int
+send_request(cred_conn *c, uint32_t reqid, libcred_encode_fn enc, const void *msg, size_t value_len,
+             int pass_fd)
+{
+	ssize_t k = 0;
 	struct buf_writer w;
 	uint8_t *buf;
 	size_t n, overhead;
@@ -204,7 +246,15 @@ send_request(cred_conn *c, uint32_t reqid, libcred_encode_fn enc, const void *ms
 		r = -CRED_E_FAILED;
 		goto out;
 	}
-	r = write_all(c->fd, buf, n);
+	if (pass_fd >= 0)
+		k = send_with_fd(c->fd, buf, n, pass_fd);
+	if (k == -EBADF) {
+		/* The caller's descriptor is not open: nothing was sent. */
+		libcred_msg_printf(c, "bad file descriptor");
+		r = -CRED_E_USAGE;
+		goto out;
+	}
+	r = k < 0 ? (int)k : write_all(c->fd, buf + k, n - (size_t)k);
 	if (r < 0)
 		r = libcred_broken(c, r == -ENOMEM ? -CRED_E_NOMEM : -CRED_E_FAILED,
 		                   "connection lost");
@@ -217,6 +267,13 @@ int
 libcred_call(cred_conn *c, uint8_t type, libcred_encode_fn enc, const void *msg, size_t value_len,
              struct libcred_reply *ret)
 {
+	return libcred_call_fd(c, type, enc, msg, value_len, -1, ret);
+}
+
+int
+libcred_call_fd(cred_conn *c, uint8_t type, libcred_encode_fn enc, const void *msg,
+                size_t value_len, int pass_fd, struct libcred_reply *ret)
+{
 	struct proto_simple_reply sr;
 	uint32_t reqid;
 	int r;
@@ -227,7 +284,7 @@ libcred_call(cred_conn *c, uint8_t type, libcred_encode_fn enc, const void *msg,
 		return -CRED_E_FAILED;
 	}
 	reqid = c->next_id++;
-	r = send_request(c, reqid, enc, msg, value_len);
+	r = send_request(c, reqid, enc, msg, value_len, pass_fd);
 	if (r < 0)
 		return r;
 	r = libcred_read_reply(c, ret);

@@ -81,6 +81,15 @@ int libcred_call(cred_conn *c, uint8_t type, libcred_encode_fn enc, const void *
                  size_t value_len, struct libcred_reply *ret) LIBCRED_WUR;
 
 /*
+ * libcred_call() with a descriptor: PASS_FD (-1: none) travels as
+ * SCM_RIGHTS ancillary data attached to the first chunk of the request
+ * frame, one descriptor per frame. A descriptor that is not open fails
+ * with -CRED_E_USAGE before anything is sent. The caller keeps PASS_FD.
+ */
+int libcred_call_fd(cred_conn *c, uint8_t type, libcred_encode_fn enc, const void *msg,
+                    size_t value_len, int pass_fd, struct libcred_reply *ret) LIBCRED_WUR;
+
+/*
  * Reads one frame that is not an EVENT: EVENT frames before it are queued
  * (see libcred_event_take). Returns 0 with *ret filled (the caller checks
  * its id and type and frees it), or a negated error with C broken.

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "proto/proto.h"
@@ -68,6 +69,20 @@ struct fake {
 	bool ref_has_owner;
 	uint32_t ref_owner;
 	uint32_t list_flags;
+	/* Keys: the last keys request (its passphrases copied, NUL-ended),
+	 * and the descriptors that came with frames as SCM_RIGHTS: the one
+	 * of the frame being answered (has_frame_fd), how many came in all
+	 * and with which request type the last one did. */
+	struct proto_keys_req keys; /* spans not valid after the call */
+	char keys_pass[PROTO_PASSPHRASE_MAX + 1];
+	char keys_new_pass[PROTO_PASSPHRASE_MAX + 1];
+	bool keys_locked; /* answer LOCKED but to LOCK and UNLOCK */
+	bool has_frame_fd;
+	int frame_fd;
+	int fds_received;
+	uint8_t fd_type;
+	uint8_t keyfile[64]; /* what KEYSLOT_ADD's descriptor gave to read */
+	size_t keyfile_len;
 };
 
 /* Keeps the owner of a request's reference for the test to check. */
@@ -87,15 +102,59 @@ fake_saw_ref(struct fake *f, bool has_owner, uint32_t owner)
 		}                                                                                  \
 	} while (0)
 
-static bool
-read_n(int fd, uint8_t *p, size_t n)
+/* Keeps the descriptors of one received chunk's SCM_RIGHTS data: the
+ * first of a frame as its descriptor; any more is an error (one per
+ * frame), closed. */
+static void
+fake_take_fds(struct fake *f, struct msghdr *mh)
 {
+	struct cmsghdr *cm;
+	size_t i, n;
+	int fd;
+
+	FAKE_CHECK(f, (mh->msg_flags & MSG_CTRUNC) == 0);
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			f->fds_received++;
+			if (f->has_frame_fd) {
+				fprintf(stderr, "fake agent: a second descriptor in a frame\n");
+				f->errors++;
+				close(fd);
+				continue;
+			}
+			f->has_frame_fd = true;
+			f->frame_fd = fd;
+		}
+	}
+}
+
+/* N bytes, with recvmsg(2) so that descriptors sent along arrive. */
+static bool
+read_n(struct fake *f, uint8_t *p, size_t n)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} ctl;
+	struct iovec iov;
+	struct msghdr mh;
 	ssize_t k;
 
 	while (n > 0) {
-		k = read(fd, p, n);
+		iov = (struct iovec){.iov_base = p, .iov_len = n};
+		mh = (struct msghdr){0};
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		k = recvmsg(f->fd, &mh, MSG_CMSG_CLOEXEC);
 		if (k <= 0)
 			return false;
+		fake_take_fds(f, &mh);
 		p += k;
 		n -= (size_t)k;
 	}
@@ -410,6 +469,118 @@ fake_share(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
 	return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_OK, NULL, 0);
 }
 
+/* KEYSLOT_LIST: slot 0 a keyfile, slot 3 a passphrase. */
+static int
+fake_keyslot_list(struct buf_writer *w, uint32_t id)
+{
+	const struct proto_keyslot slots[] = {
+	        {.slot = 0, .kind = PROTO_SLOT_KEYFILE, .created = 1700000000},
+	        {.slot = 3, .kind = PROTO_SLOT_PASSPHRASE, .created = 1700000600},
+	};
+	size_t start, i;
+
+	start = proto_reply_begin(w, PROTO_MSG_KEYSLOT_LIST, id, PROTO_OK);
+	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+		proto_put_keyslot(w, &slots[i]);
+	return proto_frame_end(w, start);
+}
+
+/* What BACKUP writes to the descriptor it gets. */
+#define FAKE_BACKUP "credagent backup: sealed pages\n"
+
+/* A descriptor's request: BACKUP writes FAKE_BACKUP to it, KEYSLOT_ADD
+ * of a keyfile reads it. No descriptor: BAD_REQUEST. */
+static int
+fake_keys_fd(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
+{
+	ssize_t k;
+
+	if (!f->has_frame_fd)
+		return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_BAD_REQUEST,
+		                                 "no descriptor", 13);
+	f->fd_type = fr->type;
+	if (fr->type == PROTO_MSG_BACKUP) {
+		k = write(f->frame_fd, FAKE_BACKUP, sizeof(FAKE_BACKUP) - 1);
+		FAKE_CHECK(f, k == (ssize_t)sizeof(FAKE_BACKUP) - 1);
+		return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_OK, NULL, 0);
+	}
+	k = read(f->frame_fd, f->keyfile, sizeof(f->keyfile));
+	f->keyfile_len = k > 0 ? (size_t)k : 0;
+	if (f->keyfile_len != 32)
+		return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_USAGE,
+		                                 "a keyfile holds 32 bytes", 24);
+	return proto_encode_slot_reply(w, fr->reqid, 4);
+}
+
+static void
+fake_copy_pass(char *dst, struct proto_bytes b, bool has)
+{
+	size_t n = has && b.len <= PROTO_PASSPHRASE_MAX ? b.len : 0;
+
+	if (n > 0)
+		memcpy(dst, b.ptr, n);
+	dst[n] = '\0';
+}
+
+/*
+ * LOCK, UNLOCK, PASSWD, KEYSLOT_LIST, KEYSLOT_ADD, KEYSLOT_RM, BACKUP.
+ * The passphrase "wrong" is DENIED (UNLOCK's message "wrong passphrase",
+ * PASSWD's none); with keys_locked set, every one but LOCK and UNLOCK is
+ * LOCKED; KEYSLOT_RM of slot 0 is CONFLICT (the last), of 9 NOT_FOUND;
+ * PASSWD of slot 9 NOT_FOUND. A descriptor may come with BACKUP and
+ * KEYSLOT_ADD only.
+ */
+static int
+fake_keys(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
+{
+	static const char wrong[] = "wrong passphrase";
+	static const char last[] = "the last keyslot cannot be removed";
+	struct proto_keys_req m;
+
+	FAKE_CHECK(f, !f->has_frame_fd || fr->type == PROTO_MSG_BACKUP ||
+	                      fr->type == PROTO_MSG_KEYSLOT_ADD);
+	if (proto_decode_keys(fr->body, fr->type, &m) < 0)
+		return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_BAD_REQUEST, NULL,
+		                                 0);
+	f->keys = m;
+	fake_copy_pass(f->keys_pass, m.passphrase, m.has_passphrase);
+	fake_copy_pass(f->keys_new_pass, m.new_passphrase, m.has_new_passphrase);
+	f->keys.passphrase = f->keys.new_passphrase = (struct proto_bytes){0};
+	if (f->keys_locked && fr->type != PROTO_MSG_LOCK && fr->type != PROTO_MSG_UNLOCK)
+		return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_LOCKED, NULL, 0);
+	if (m.has_passphrase && span_eq(m.passphrase, "wrong"))
+		return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_DENIED,
+		                                 fr->type == PROTO_MSG_UNLOCK ? wrong : NULL,
+		                                 fr->type == PROTO_MSG_UNLOCK ? sizeof(wrong) - 1
+		                                                              : 0);
+	switch (fr->type) {
+	case PROTO_MSG_LOCK: f->keys_locked = true; break;
+	case PROTO_MSG_UNLOCK: f->keys_locked = false; break;
+	case PROTO_MSG_PASSWD:
+		if (m.has_slot && m.slot == 9)
+			return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_NOT_FOUND,
+			                                 NULL, 0);
+		break;
+	case PROTO_MSG_KEYSLOT_LIST: return fake_keyslot_list(w, fr->reqid);
+	case PROTO_MSG_KEYSLOT_ADD:
+		if (m.slot_kind == PROTO_SLOT_KEYFILE)
+			return fake_keys_fd(f, fr, w);
+		FAKE_CHECK(f, !f->has_frame_fd);
+		return proto_encode_slot_reply(w, fr->reqid, 5);
+	case PROTO_MSG_KEYSLOT_RM:
+		if (m.slot == 0)
+			return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_CONFLICT,
+			                                 last, sizeof(last) - 1);
+		if (m.slot == 9)
+			return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_NOT_FOUND,
+			                                 NULL, 0);
+		break;
+	case PROTO_MSG_BACKUP: return fake_keys_fd(f, fr, w);
+	default: break;
+	}
+	return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_OK, NULL, 0);
+}
+
 /* N EVENT frames of the last WATCH into W: versions 10, 11, ... */
 static int
 fake_events(struct fake *f, struct buf_writer *w, int n)
@@ -464,6 +635,13 @@ fake_answer(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
 	case PROTO_MSG_UNSHARE: return fake_share(f, fr, w);
 	case PROTO_MSG_DELETE:
 		return proto_encode_simple_reply(w, PROTO_MSG_DELETE, fr->reqid, PROTO_OK, NULL, 0);
+	case PROTO_MSG_LOCK:
+	case PROTO_MSG_UNLOCK:
+	case PROTO_MSG_PASSWD:
+	case PROTO_MSG_KEYSLOT_LIST:
+	case PROTO_MSG_KEYSLOT_ADD:
+	case PROTO_MSG_KEYSLOT_RM:
+	case PROTO_MSG_BACKUP: return fake_keys(f, fr, w);
 	default:
 		return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_UNSUPPORTED, NULL,
 		                                 0);
@@ -478,15 +656,20 @@ fake_agent(void *arg)
 	struct proto_frame fr;
 	struct buf_writer w, bw, aw;
 	uint32_t len;
+	bool fd_first;
 
 	for (;;) {
-		if (!read_n(f->fd, in, 4))
+		f->has_frame_fd = false;
+		if (!read_n(f, in, 4))
 			break; /* the client closed */
+		/* A descriptor rides on the first chunk of its frame. */
+		fd_first = f->has_frame_fd;
 		len = buf_load_u32(in);
-		if (len > FAKE_FRAME_MAX || !read_n(f->fd, in + 4, len)) {
+		if (len > FAKE_FRAME_MAX || !read_n(f, in + 4, len)) {
 			f->errors++;
 			break;
 		}
+		FAKE_CHECK(f, fd_first == f->has_frame_fd);
 		if (proto_frame_parse(in, len + 4, FAKE_FRAME_MAX, false, &fr) != (int)len + 4) {
 			f->errors++;
 			break;
@@ -513,10 +696,16 @@ fake_agent(void *arg)
 			break;
 		}
 		f->events_before = f->events_after = 0;
+		/* The descriptor of this frame has served. */
+		if (f->has_frame_fd)
+			close(f->frame_fd);
+		f->has_frame_fd = false;
 		if (!send_n(f->fd, before, bw.len) || !send_n(f->fd, out, w.len) ||
 		    !send_n(f->fd, after, aw.len))
 			break;
 	}
+	if (f->has_frame_fd)
+		close(f->frame_fd);
 	close(f->fd);
 	return NULL;
 }
