@@ -120,6 +120,53 @@ copy_file(int in, int out)
 	return n < 0 ? -errno : fsync(out) < 0 ? -errno : 0;
 }
 
+/*
+ * Whether FD holds an LMDB environment whose newest meta page fits the
+ * file. Checked before LMDB maps it: a truncated or foreign file would
+ * fault inside the library instead of failing.
+ */
+static bool
+looks_like_lmdb(int fd)
+{
+	/* MDB_meta on x86-64, after the 16-byte page header: magic, version,
+	 * address, mapsize, then two 48-byte MDB_db (the first's md_pad is the
+	 * page size), last page, txnid. */
+	enum { MAGIC = 16, VERSION = 20, PSIZE = 40, LAST_PG = 136, TXNID = 144, END = 152 };
+	uint8_t m[END];
+	uint64_t best_txn = 0, need = 0;
+	uint32_t psize = 0;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 2 * 4096)
+		return false;
+	for (int i = 0; i < 2; i++) {
+		uint32_t magic, ver, ps;
+		uint64_t last, txn;
+		off_t at = i == 0 ? 0 : (off_t)psize;
+
+		if (i == 1 && (psize < 512 || psize > 65536 || (off_t)psize * 2 > st.st_size))
+			return false;
+		if (pread(fd, m, sizeof(m), at) != (ssize_t)sizeof(m))
+			return false;
+		memcpy(&magic, m + MAGIC, 4);
+		memcpy(&ver, m + VERSION, 4);
+		memcpy(&ps, m + PSIZE, 4);
+		memcpy(&last, m + LAST_PG, 8);
+		memcpy(&txn, m + TXNID, 8);
+		if (magic != 0xBEEFC0DEu || ver != 1)
+			return false;
+		if (i == 0)
+			psize = ps;
+		if (ps != psize || last > (uint64_t)st.st_size / psize)
+			return false;
+		if (txn >= best_txn) {
+			best_txn = txn;
+			need = (last + 1) * psize;
+		}
+	}
+	return need <= (uint64_t)st.st_size;
+}
+
 /* Whether DIR's data.mdb is a credagent store. */
 static bool
 is_store(const struct agent_config *cfg)
@@ -159,6 +206,12 @@ admin_restore(const struct agent_config *cfg, const char *file)
 	in = open(file, O_RDONLY | O_CLOEXEC);
 	if (in < 0) {
 		fprintf(stderr, "credagentd: cannot open %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	if (!looks_like_lmdb(in)) {
+		close(in);
+		fprintf(stderr, "credagentd: %s is not a credagent backup (not an LMDB store)\n",
+			file);
 		return 1;
 	}
 	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);

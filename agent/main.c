@@ -515,14 +515,51 @@ stop(struct agent *a, int lock_fd)
 		close(lock_fd);
 }
 
+/* Everything after the command line: one-shot commands, or the agent. */
+static int
+serve(struct agent *a, const struct cmdline *cl)
+{
+	char err[512] = "";
+	bool systemd;
+	int lock_fd = -1, notify_fd = -1, r;
+
+	if (cl->init_passphrase)
+		return admin_init_passphrase(&a->cfg);
+	if (cl->restore != NULL)
+		return admin_restore(&a->cfg, cl->restore);
+	systemd = getenv("LISTEN_FDS") != NULL || getenv("NOTIFY_SOCKET") != NULL;
+	if (!a->cfg.foreground && !systemd && (r = daemonize(a->cfg.sock_path, &notify_fd)) < 0) {
+		fprintf(stderr, "credagentd: cannot daemonize: %s\n", strerror(-r));
+		return 1;
+	}
+	a->started = agent_mono_ms() / 1000;
+	r = start(a, &lock_fd, err, sizeof(err));
+	if (r < 0) {
+		log_err("%s", err[0] != '\0' ? err : strerror(-r));
+		stop(a, lock_fd);
+		return 1;
+	}
+	sd_notify(0, "READY=1\nSTATUS=serving");
+	if (notify_fd >= 0)
+		detach_stdio(notify_fd);
+	log_notice("credagentd %s serving %s on %s (state %s)", CREDAGENT_VERSION,
+		   a->cfg.system_mode ? "the system" : "its owner",
+		   a->listen_activated ? "the socket systemd passed" : a->cfg.sock_path,
+		   a->cfg.state_dir);
+	r = loop_run(a);
+	sd_notify(0, "STOPPING=1");
+	stop(a, lock_fd);
+	log_notice("stopped");
+	return r < 0 ? 1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct agent a = {.listen_fd = -1, .epfd = -1, .signal_fd = -1, .timer_fd = -1};
-	char err[512] = "";
 	struct cmdline cl = {0};
-	bool systemd;
-	int lock_fd = -1, notify_fd = -1, r;
+	char *own_dir = NULL, *own_sock = NULL;
+	int r;
 
 	if (smem_init() < 0) {
 		fprintf(stderr, "credagentd: cannot initialise libsodium or protect memory\n");
@@ -552,39 +589,16 @@ main(int argc, char **argv)
 	peer_disable_pidfd(a.cfg.no_pidfd);
 	resolve_admin_group(&a);
 	if (a.cfg.state_dir == NULL)
-		a.cfg.state_dir = sock_default_state_dir(a.cfg.system_mode);
+		a.cfg.state_dir = own_dir = sock_default_state_dir(a.cfg.system_mode);
 	if (a.cfg.sock_path == NULL)
-		a.cfg.sock_path = sock_default_path(a.cfg.system_mode);
+		a.cfg.sock_path = own_sock = sock_default_path(a.cfg.system_mode);
 	if (a.cfg.state_dir == NULL || a.cfg.sock_path == NULL) {
 		fprintf(stderr, "credagentd: cannot work out the default paths (set HOME, or use -d and -s)\n");
-		return 1;
+		r = 1;
+	} else {
+		r = serve(&a, &cl);
 	}
-	if (cl.init_passphrase)
-		return admin_init_passphrase(&a.cfg);
-	if (cl.restore != NULL)
-		return admin_restore(&a.cfg, cl.restore);
-	systemd = getenv("LISTEN_FDS") != NULL || getenv("NOTIFY_SOCKET") != NULL;
-	if (!a.cfg.foreground && !systemd && (r = daemonize(a.cfg.sock_path, &notify_fd)) < 0) {
-		fprintf(stderr, "credagentd: cannot daemonize: %s\n", strerror(-r));
-		return 1;
-	}
-	a.started = agent_mono_ms() / 1000;
-	r = start(&a, &lock_fd, err, sizeof(err));
-	if (r < 0) {
-		log_err("%s", err[0] != '\0' ? err : strerror(-r));
-		stop(&a, lock_fd);
-		return 1;
-	}
-	sd_notify(0, "READY=1\nSTATUS=serving");
-	if (notify_fd >= 0)
-		detach_stdio(notify_fd);
-	log_notice("credagentd %s serving %s on %s (state %s)", CREDAGENT_VERSION,
-		   a.cfg.system_mode ? "the system" : "its owner",
-		   a.listen_activated ? "the socket systemd passed" : a.cfg.sock_path,
-		   a.cfg.state_dir);
-	r = loop_run(&a);
-	sd_notify(0, "STOPPING=1");
-	stop(&a, lock_fd);
-	log_notice("stopped");
-	return r < 0 ? 1 : 0;
+	free(own_dir);
+	free(own_sock);
+	return r;
 }
