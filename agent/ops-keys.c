@@ -240,6 +240,14 @@ add_run(struct agent *a, struct sjob *sj)
 		wrap_new_passphrase(a, k, k->sec->pass, k->pass_len);
 		return;
 	}
+	if (fstat(k->fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
+		/* The agent would refuse it at start (--keyfile): refuse it now. */
+		k->status = PROTO_USAGE;
+		snprintf(k->message, sizeof(k->message),
+			 "the keyfile is readable by others (mode %04o); chmod 600 it",
+			 (unsigned)(st.st_mode & 07777));
+		return;
+	}
 	if (fstat(k->fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != SEAL_KEY_SIZE ||
 	    pread(k->fd, k->sec->keyfile, SEAL_KEY_SIZE, 0) != (ssize_t)SEAL_KEY_SIZE) {
 		k->status = PROTO_USAGE;

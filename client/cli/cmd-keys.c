@@ -304,9 +304,14 @@ keyslot_rm(struct cli *cli, int argc, char **argv)
 
 	if ((r = keys_options(cli, argc, argv, NULL, NULL)) != 0 ||
 	    (r = one_operand(cli, argc, argv, "N", &arg)) != 0 ||
-	    (r = cli_parse_u32(cli, "N", arg, 0, &slot)) != 0 || (r = cli_connect(cli)) != 0)
+	    (r = cli_parse_u32(cli, "N", arg, 0, &slot)) != 0)
 		return r < 0 ? 0 : r;
 	snprintf(subject, sizeof(subject), "keyslot %u", slot);
+	/* Slots are numbered 0 to 15: a larger number names no slot. */
+	if (slot >= CRED_KEYSLOTS_MAX)
+		return cli_error(cli, -CRED_E_NOT_FOUND, subject, "no such keyslot (they are 0 to 15)");
+	if ((r = cli_connect(cli)) != 0)
+		return r < 0 ? 0 : r;
 	r = cred_keyslot_rm(cli->conn, slot);
 	/* The agent's message names the slot; ours say which. */
 	if (r < 0 && *cred_message(cli->conn) != '\0')

@@ -397,6 +397,8 @@ int cred_unshare(cred_conn *c, const char *ref, const struct cred_grantee *who,
  * fails with CRED_E_DENIED.
  */
 #define CRED_PASSPHRASE_MAX 1024u
+/* Keyslots are numbered 0 to CRED_KEYSLOTS_MAX - 1. */
+#define CRED_KEYSLOTS_MAX 16u
 
 /* Keyslot kinds, numbered as on the wire. */
 enum cred_keyslot_kind { CRED_KEYSLOT_KEYFILE = 1, CRED_KEYSLOT_PASSPHRASE = 2 };

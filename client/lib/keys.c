@@ -12,6 +12,7 @@
 
 /* The public numbers are the wire's. */
 _Static_assert(CRED_PASSPHRASE_MAX == PROTO_PASSPHRASE_MAX, "passphrase limit");
+_Static_assert(CRED_KEYSLOTS_MAX == PROTO_SLOTS_MAX, "keyslot numbers");
 _Static_assert((int)CRED_KEYSLOT_KEYFILE == (int)PROTO_SLOT_KEYFILE, "keyslot kind");
 _Static_assert((int)CRED_KEYSLOT_PASSPHRASE == (int)PROTO_SLOT_PASSPHRASE, "keyslot kind");
 
