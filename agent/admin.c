@@ -54,9 +54,22 @@ read_new_passphrase(char *buf, char *again, size_t size, size_t *ret_len)
 			fprintf(stderr, "credagentd: the passphrases differ\n");
 			return -EINVAL;
 		}
-	} else if (fgets(buf, (int)size, stdin) == NULL) {
-		fprintf(stderr, "credagentd: no passphrase on stdin\n");
-		return -EINVAL;
+	} else {
+		/* Byte by byte into locked memory: no stdio buffer keeps a copy. */
+		bool got = false;
+
+		n = 0;
+		while (n + 1 < size && read(STDIN_FILENO, buf + n, 1) == 1) {
+			got = true;
+			if (buf[n] == '\n')
+				break;
+			n++;
+		}
+		buf[n] = '\0';
+		if (!got) {
+			fprintf(stderr, "credagentd: no passphrase on stdin\n");
+			return -EINVAL;
+		}
 	}
 	n = strcspn(buf, "\n");
 	buf[n] = '\0';

@@ -264,6 +264,7 @@ exec_purge(struct agent *a, MDB_txn *t, struct wjob *j)
 		j->event = PROTO_EVENT_VERSION_PURGED;
 	} else {
 		r = exec_purge_all(a, t, j->owner, j->name, &m, j);
+		j->state = PROTO_STATE_DELETED; /* gone: no version, no live state */
 		j->event = PROTO_EVENT_PURGED;
 	}
 	free(copy);
