@@ -27,43 +27,7 @@
 #include "cred.h"
 #include "proto/proto.h"
 #include "tests/unit/libcred-fake.h"
-
-struct fixture {
-	struct fake fake;
-	pthread_t thread;
-	cred_conn *c;
-};
-
-static int
-fixture_up(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-	int sv[2];
-
-	if (fx == NULL || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return -1;
-	fx->fake.fd = sv[1];
-	if (pthread_create(&fx->thread, NULL, fake_agent, &fx->fake) != 0)
-		return -1;
-	if (libcred_connect_fd(sv[0], "fake", &fx->c) < 0)
-		return -1;
-	*state = fx;
-	return 0;
-}
-
-/* Fails the test when the fake agent saw something wrong. */
-static int
-fixture_down(void **state)
-{
-	struct fixture *fx = *state;
-	int errors;
-
-	cred_close(fx->c);
-	pthread_join(fx->thread, NULL);
-	errors = fx->fake.errors;
-	free(fx);
-	return errors == 0 ? 0 : -1;
-}
+#include "tests/unit/libcred-fixture.h"
 
 /* A memfd holding LEN bytes of P, its offset back at 0. */
 static int

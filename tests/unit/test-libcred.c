@@ -27,6 +27,7 @@
 #include "cred.h"
 #include "proto/proto.h"
 #include "tests/unit/libcred-fake.h"
+#include "tests/unit/libcred-fixture.h"
 
 /* ---- references ---- */
 
@@ -176,53 +177,6 @@ test_discovery(void **state)
 	assert_null(c);
 	unlink(exp);
 	rmdir(tmpl);
-}
-
-struct fixture {
-	struct fake fake;
-	pthread_t thread;
-	cred_conn *c;
-};
-
-static int
-fixture_up(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-	int sv[2];
-
-	if (fx == NULL || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return -1;
-	fx->fake.fd = sv[1];
-	if (pthread_create(&fx->thread, NULL, fake_agent, &fx->fake) != 0)
-		return -1;
-	if (libcred_connect_fd(sv[0], "fake", &fx->c) < 0)
-		return -1;
-	*state = fx;
-	return 0;
-}
-
-static int
-fixture_down(void **state)
-{
-	struct fixture *fx = *state;
-
-	cred_close(fx->c);
-	pthread_join(fx->thread, NULL);
-	free(fx);
-	return 0;
-}
-
-static int
-fixture_down_checked(void **state)
-{
-	struct fixture *fx = *state;
-	int errors;
-
-	cred_close(fx->c);
-	pthread_join(fx->thread, NULL);
-	errors = fx->fake.errors;
-	free(fx);
-	return errors == 0 ? 0 : -1;
 }
 
 /* ---- end to end ---- */
@@ -471,10 +425,10 @@ main(void)
 	        cmocka_unit_test(test_ref_owners),
 	        cmocka_unit_test(test_errors),
 	        cmocka_unit_test(test_discovery),
-	        cmocka_unit_test_setup_teardown(test_e2e_get, fixture_up, fixture_down_checked),
-	        cmocka_unit_test_setup_teardown(test_e2e_put, fixture_up, fixture_down_checked),
-	        cmocka_unit_test_setup_teardown(test_e2e_meta, fixture_up, fixture_down_checked),
-	        cmocka_unit_test_setup_teardown(test_e2e_bad_reply, fixture_up, fixture_down),
+	        cmocka_unit_test_setup_teardown(test_e2e_get, fixture_up, fixture_down),
+	        cmocka_unit_test_setup_teardown(test_e2e_put, fixture_up, fixture_down),
+	        cmocka_unit_test_setup_teardown(test_e2e_meta, fixture_up, fixture_down),
+	        cmocka_unit_test_setup_teardown(test_e2e_bad_reply, fixture_up, fixture_down_unchecked),
 	        cmocka_unit_test(test_planted_socket),
 	};
 
