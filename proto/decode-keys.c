@@ -7,7 +7,7 @@
 
 /*
  * Decoders of the key management messages of issue 5: LOCK, UNLOCK,
- * PASSWD, KEYSLOT_LIST, KEYSLOT_ADD, KEYSLOT_RM and BACKUP (one struct,
+ * PASSWD, KEYSLOT_LIST, KEYSLOT_ADD, KEYSLOT_RM, BACKUP and REKEY (one struct,
  * a schema chosen by type), the KEYSLOT_ADD reply and the KEYSLOT_LIST
  * reply with its KEYSLOT groups. As in decode-lifecycle.c, the rules that
  * tie fields together (KEYSLOT_ADD has a PASSPHRASE exactly when its kind
@@ -34,6 +34,9 @@ static const struct proto_spec keyslot_add_specs[] = {
 };
 static const struct proto_spec keyslot_rm_specs[] = {
 	SLOT_F(REQ),
+};
+static const struct proto_spec rekey_specs[] = {
+	BITS(PROTO_TAG_FLAGS, 0, PROTO_REKEY_FLAGS_ALL),
 };
 /* The most entries of the request schemas above. */
 #define KEYS_SLOTS 3u
@@ -65,13 +68,15 @@ static const struct proto_schema
 	passwd_schema = SCHEMA(passwd),
 	keyslot_add_schema = SCHEMA(keyslot_add),
 	keyslot_rm_schema = SCHEMA(keyslot_rm),
+	rekey_schema = SCHEMA(rekey),
 	slot_reply_schema = SCHEMA(slot_reply),
 	keyslot_list_reply_schema = SCHEMA(keyslot_list_reply),
 	empty_schema = {NULL, 0};
 
 _Static_assert(ARRAY_SIZE(unlock_specs) <= KEYS_SLOTS && ARRAY_SIZE(passwd_specs) <= KEYS_SLOTS &&
 		       ARRAY_SIZE(keyslot_add_specs) <= KEYS_SLOTS &&
-		       ARRAY_SIZE(keyslot_rm_specs) <= KEYS_SLOTS,
+		       ARRAY_SIZE(keyslot_rm_specs) <= KEYS_SLOTS &&
+		       ARRAY_SIZE(rekey_specs) <= KEYS_SLOTS,
 	       "KEYS_SLOTS holds every request schema");
 _Static_assert(PROTO_SLOT_KIND_MAX == PROTO_SLOT_PASSPHRASE, "slot kinds are 1..MAX");
 
@@ -91,6 +96,8 @@ keys_schema(uint8_t type)
 		return &keyslot_add_schema;
 	case PROTO_MSG_KEYSLOT_RM:
 		return &keyslot_rm_schema;
+	case PROTO_MSG_REKEY:
+		return &rekey_schema;
 	default:
 		return NULL;
 	}
@@ -127,6 +134,9 @@ proto_decode_keys(struct proto_bytes body, uint8_t type, struct proto_keys_req *
 			break;
 		case PROTO_TAG_SLOT_KIND:
 			m.slot_kind = proto_slot_u32(&s[i]);
+			break;
+		case PROTO_TAG_FLAGS:
+			m.flags = proto_slot_u32(&s[i]);
 			break;
 		default:
 			return -EBADMSG;

@@ -343,7 +343,8 @@ proto_encode_share(struct buf_writer *w, uint8_t type, uint32_t reqid, const str
 /* Each type writes the fields of its own schema and no other: LOCK,
  * KEYSLOT_LIST and BACKUP nothing; required fields always (PASSWD's two
  * passphrases, KEYSLOT_ADD's kind, KEYSLOT_RM's slot), optional ones by
- * their has_* flag. A passphrase is written as given, never logged. */
+ * their has_* flag, REKEY's FLAGS when not 0. A passphrase is written as
+ * given, never logged. */
 int
 proto_encode_keys(struct buf_writer *w, uint8_t type, uint32_t reqid,
 		  const struct proto_keys_req *m)
@@ -358,6 +359,7 @@ proto_encode_keys(struct buf_writer *w, uint8_t type, uint32_t reqid,
 	case PROTO_MSG_KEYSLOT_ADD:
 	case PROTO_MSG_KEYSLOT_RM:
 	case PROTO_MSG_BACKUP:
+	case PROTO_MSG_REKEY:
 		break;
 	default:
 		return -EINVAL;
@@ -381,6 +383,10 @@ proto_encode_keys(struct buf_writer *w, uint8_t type, uint32_t reqid,
 		break;
 	case PROTO_MSG_KEYSLOT_RM:
 		proto_put_u32(w, PROTO_TAG_SLOT, m->slot);
+		break;
+	case PROTO_MSG_REKEY:
+		if (m->flags != 0)
+			proto_put_u32(w, PROTO_TAG_FLAGS, m->flags);
 		break;
 	default:
 		break;

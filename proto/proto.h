@@ -76,6 +76,7 @@ enum proto_msg {
 	PROTO_MSG_KEYSLOT_ADD = 0x16,
 	PROTO_MSG_KEYSLOT_RM = 0x17,
 	PROTO_MSG_BACKUP = 0x18,
+	PROTO_MSG_REKEY = 0x19,
 	/* Sent by the agent, never requested: a reply-shaped frame (status
 	 * OK) carrying the request id of the WATCH it belongs to. */
 	PROTO_MSG_EVENT = 0xc0,
@@ -201,6 +202,8 @@ enum proto_slot_kind { PROTO_SLOT_KEYFILE = 1, PROTO_SLOT_PASSPHRASE = 2 };
 #define PROTO_SLOT_KIND_MAX 2u
 #define PROTO_SLOTS_MAX 16u
 #define PROTO_PASSPHRASE_MAX 1024u
+enum proto_rekey_flag { PROTO_REKEY_RESEAL = 1u << 0 };
+#define PROTO_REKEY_FLAGS_ALL 1u
 
 /* A borrowed span of a frame: valid as long as the frame's bytes are. */
 struct proto_bytes {
@@ -545,6 +548,7 @@ int proto_decode_event(struct proto_bytes body, struct proto_event_msg *ret) PRO
  * PROTO_PASSPHRASE_MAX bytes.
  */
 struct proto_keys_req {
+	uint32_t flags; /* REKEY: enum proto_rekey_flag */
 	bool has_passphrase;
 	struct proto_bytes passphrase;
 	bool has_new_passphrase;
@@ -558,8 +562,10 @@ struct proto_keyslot {
 	uint32_t kind;
 	uint64_t created;
 };
-/* TYPE selects the schema: LOCK, UNLOCK, PASSWD, KEYSLOT_LIST,
- * KEYSLOT_ADD, KEYSLOT_RM or BACKUP (-EINVAL for others). */
+/* REKEY: FLAGS? (PROTO_REKEY_RESEAL); its simple reply comes when the
+ * rekey has finished (the old vault-key generation destroyed).
+ * TYPE selects the schema: LOCK, UNLOCK, PASSWD, KEYSLOT_LIST,
+ * KEYSLOT_ADD, KEYSLOT_RM, BACKUP or REKEY (-EINVAL for others). */
 int proto_decode_keys(struct proto_bytes body, uint8_t type, struct proto_keys_req *ret) PROTO_WUR;
 int proto_encode_keys(struct buf_writer *w, uint8_t type, uint32_t reqid,
 		      const struct proto_keys_req *m) PROTO_WUR;

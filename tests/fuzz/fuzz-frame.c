@@ -492,6 +492,7 @@ re_keys(struct proto_bytes b, struct buf_writer *w, uint8_t type)
 	CHECK(m.has_new_passphrase || m.new_passphrase.len == 0);
 	CHECK(m.slot < PROTO_SLOTS_MAX && (m.has_slot || m.slot == 0));
 	CHECK(m.slot_kind <= PROTO_SLOT_KIND_MAX);
+	CHECK((m.flags & ~PROTO_REKEY_FLAGS_ALL) == 0 && (type == PROTO_MSG_REKEY || m.flags == 0));
 	switch (type) {
 	case PROTO_MSG_LOCK:
 	case PROTO_MSG_KEYSLOT_LIST:
@@ -511,6 +512,10 @@ re_keys(struct proto_bytes b, struct buf_writer *w, uint8_t type)
 		break;
 	case PROTO_MSG_KEYSLOT_RM:
 		CHECK(m.has_slot && !m.has_passphrase && !m.has_new_passphrase && m.slot_kind == 0);
+		break;
+	case PROTO_MSG_REKEY:
+		CHECK(!m.has_passphrase && !m.has_new_passphrase && !m.has_slot && m.slot_kind == 0);
+		CHECK(b.len == 0 || b.len == PROTO_FIELD_HDR + 4);
 		break;
 	default:
 		CHECK(0);
@@ -559,6 +564,12 @@ static int
 re_backup(struct proto_bytes b, struct buf_writer *w)
 {
 	return re_keys(b, w, PROTO_MSG_BACKUP);
+}
+
+static int
+re_rekey(struct proto_bytes b, struct buf_writer *w)
+{
+	return re_keys(b, w, PROTO_MSG_REKEY);
 }
 
 /* The KEYSLOT_ADD reply (its MESSAGE is not kept, so not re-encoded). */
@@ -622,10 +633,11 @@ static const reenc_fn requests[] = {
 	[PROTO_MSG_KEYSLOT_ADD] = re_keyslot_add,
 	[PROTO_MSG_KEYSLOT_RM] = re_keyslot_rm,
 	[PROTO_MSG_BACKUP] = re_backup,
+	[PROTO_MSG_REKEY] = re_rekey,
 };
 /* ROLLBACK's reply is PUT's; the other lifecycle replies, SHARE's and
  * UNSHARE's, and those of the key requests but KEYSLOT_ADD and
- * KEYSLOT_LIST, are simple. */
+ * KEYSLOT_LIST (REKEY's included), are simple. */
 static const reenc_fn replies[] = {
 	[PROTO_MSG_HELLO] = re_hello_reply,   [PROTO_MSG_STATUS] = re_status_reply,
 	[PROTO_MSG_PUT] = re_put_reply,	      [PROTO_MSG_GET] = re_get_reply,
@@ -641,6 +653,7 @@ static const reenc_fn replies[] = {
 	[PROTO_MSG_KEYSLOT_ADD] = re_slot_reply,
 	[PROTO_MSG_KEYSLOT_RM] = re_simple,
 	[PROTO_MSG_BACKUP] = re_simple,
+	[PROTO_MSG_REKEY] = re_simple,
 };
 _Static_assert(sizeof(requests) == sizeof(replies), "one table size");
 #define N_TYPES (sizeof(requests) / sizeof(requests[0]))

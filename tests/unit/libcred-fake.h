@@ -77,6 +77,8 @@ struct fake {
 	char keys_pass[PROTO_PASSPHRASE_MAX + 1];
 	char keys_new_pass[PROTO_PASSPHRASE_MAX + 1];
 	bool keys_locked; /* answer LOCKED but to LOCK and UNLOCK */
+	uint32_t rekey_flags; /* of the last REKEY */
+	bool rekey_busy;      /* answer REKEY with CONFLICT */
 	bool has_frame_fd;
 	int frame_fd;
 	int fds_received;
@@ -535,6 +537,7 @@ fake_keys(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
 {
 	static const char wrong[] = "wrong passphrase";
 	static const char last[] = "the last keyslot cannot be removed";
+	static const char busy[] = "a rekey is already running";
 	struct proto_keys_req m;
 
 	FAKE_CHECK(f, !f->has_frame_fd || fr->type == PROTO_MSG_BACKUP ||
@@ -576,6 +579,12 @@ fake_keys(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
 			                                 NULL, 0);
 		break;
 	case PROTO_MSG_BACKUP: return fake_keys_fd(f, fr, w);
+	case PROTO_MSG_REKEY:
+		f->rekey_flags = m.flags;
+		if (f->rekey_busy)
+			return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_CONFLICT,
+			                                 busy, sizeof(busy) - 1);
+		break;
 	default: break;
 	}
 	return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_OK, NULL, 0);
@@ -641,7 +650,8 @@ fake_answer(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
 	case PROTO_MSG_KEYSLOT_LIST:
 	case PROTO_MSG_KEYSLOT_ADD:
 	case PROTO_MSG_KEYSLOT_RM:
-	case PROTO_MSG_BACKUP: return fake_keys(f, fr, w);
+	case PROTO_MSG_BACKUP:
+	case PROTO_MSG_REKEY: return fake_keys(f, fr, w);
 	default:
 		return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_UNSUPPORTED, NULL,
 		                                 0);

@@ -293,6 +293,7 @@ cmp_keys(const struct proto_keys_req *a, const struct proto_keys_req *b)
 	assert_int_equal(a->has_slot, b->has_slot);
 	assert_int_equal(a->slot, b->slot);
 	assert_int_equal(a->slot_kind, b->slot_kind);
+	assert_int_equal(a->flags, b->flags);
 }
 
 static inline void
@@ -641,6 +642,12 @@ static inline int
 d_backup(struct proto_bytes b)
 {
 	return d_keys(b, PROTO_MSG_BACKUP);
+}
+
+static inline int
+d_rekey(struct proto_bytes b)
+{
+	return d_keys(b, PROTO_MSG_REKEY);
 }
 
 static inline int

@@ -2,11 +2,11 @@
 /*
  * libcred's key calls against the in-process fake agent of
  * libcred-fake.h: LOCK, UNLOCK, PASSWD, KEYSLOT_LIST, KEYSLOT_ADD,
- * KEYSLOT_RM and BACKUP frames carry the fields asked for; the descriptor
- * of BACKUP and of KEYSLOT_ADD (keyfile) really reaches the agent as
- * SCM_RIGHTS data on the frame's first chunk; LOCKED, DENIED (a wrong
- * passphrase) and CONFLICT (the last keyslot) map to their errors; bad
- * arguments fail before anything is sent.
+ * KEYSLOT_RM, BACKUP and REKEY frames carry the fields asked for; the
+ * descriptor of BACKUP and of KEYSLOT_ADD (keyfile) really reaches the
+ * agent as SCM_RIGHTS data on the frame's first chunk; LOCKED, DENIED (a
+ * wrong passphrase) and CONFLICT (the last keyslot, a rekey running) map
+ * to their errors; bad arguments fail before anything is sent.
  */
 
 #include <fcntl.h>
@@ -281,6 +281,37 @@ test_backup(void **state)
 	close(fd);
 }
 
+/* ---- rekey ---- */
+
+static void
+test_rekey(void **state)
+{
+	struct fixture *fx = *state;
+	int before;
+
+	assert_int_equal(CRED_REKEY_RESEAL, PROTO_REKEY_RESEAL);
+	assert_int_equal(cred_rekey(fx->c, 0), 0);
+	assert_int_equal(fx->fake.last_type, PROTO_MSG_REKEY);
+	assert_int_equal(fx->fake.rekey_flags, 0);
+	assert_int_equal(cred_rekey(fx->c, CRED_REKEY_RESEAL), 0);
+	assert_int_equal(fx->fake.rekey_flags, PROTO_REKEY_RESEAL);
+	assert_int_equal(fx->fake.fds_received, 0);
+
+	fx->fake.rekey_busy = true;
+	assert_int_equal(cred_rekey(fx->c, 0), -CRED_E_CONFLICT);
+	assert_string_equal(cred_message(fx->c), "a rekey is already running");
+	fx->fake.rekey_busy = false;
+	fx->fake.keys_locked = true;
+	assert_int_equal(cred_rekey(fx->c, CRED_REKEY_RESEAL), -CRED_E_LOCKED);
+
+	/* unknown flags, or no connection: nothing sent */
+	before = fx->fake.requests;
+	assert_int_equal(cred_rekey(fx->c, 2), -CRED_E_USAGE);
+	assert_int_equal(cred_rekey(fx->c, CRED_REKEY_RESEAL | 0x80000000u), -CRED_E_USAGE);
+	assert_int_equal(cred_rekey(NULL, 0), -CRED_E_USAGE);
+	assert_int_equal(fx->fake.requests, before);
+}
+
 /* Descriptors that cannot serve are refused before anything is sent, and
  * the connection goes on. */
 static void
@@ -353,6 +384,7 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_keyslot_add_keyfile, fixture_up, fixture_down),
 	        cmocka_unit_test_setup_teardown(test_keyslot_rm, fixture_up, fixture_down),
 	        cmocka_unit_test_setup_teardown(test_backup, fixture_up, fixture_down),
+	        cmocka_unit_test_setup_teardown(test_rekey, fixture_up, fixture_down),
 	        cmocka_unit_test_setup_teardown(test_bad_descriptors, fixture_up, fixture_down),
 	        cmocka_unit_test_setup_teardown(test_one_fd_per_frame, fixture_up, fixture_down),
 	};

@@ -3,8 +3,9 @@
  * proto/: targeted rejections of key management: each request type's
  * schema (empty bodies, PASSPHRASE and NEW_PASSPHRASE lengths, SLOT and
  * SLOT_KIND ranges, required fields, order), KEYSLOT_ADD's passphrase
- * rule, the KEYSLOT group and the count and place of KEYSLOT groups, the
- * types the keys codec accepts, and the new tags in every other message.
+ * rule, REKEY's FLAGS, the KEYSLOT group and the count and place of
+ * KEYSLOT groups, the types the keys codec accepts, and the new tags in
+ * every other message.
  * The KEYSLOT_ADD reply's rejections are with its round trips, in
  * test-proto-keys-rt.c; the systematic mutations of the golden frames
  * are in test-proto-reject.c.
@@ -305,6 +306,60 @@ test_passwd_fields(void **state)
 	REJECT(d_unlock, wbody());
 }
 
+/* REKEY: FLAGS? and nothing else; RESEAL its only bit; 0 is no flags. */
+static void
+test_rekey_flags(void **state)
+{
+	static const uint32_t bad[] = {2, 3, 1u << 31, UINT32_MAX};
+	struct proto_keys_req m;
+	size_t i;
+
+	(void)state;
+	wstart();
+	proto_put_u32(&bw, PROTO_TAG_FLAGS, PROTO_REKEY_RESEAL);
+	assert_int_equal(proto_decode_keys(wbody(), PROTO_MSG_REKEY, &m), 0);
+	assert_int_equal(m.flags, PROTO_REKEY_RESEAL);
+	wstart();
+	proto_put_u32(&bw, PROTO_TAG_FLAGS, 0);
+	assert_int_equal(proto_decode_keys(wbody(), PROTO_MSG_REKEY, &m), 0);
+	assert_int_equal(m.flags, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		wstart();
+		proto_put_u32(&bw, PROTO_TAG_FLAGS, bad[i]);
+		REJECT(d_rekey, wbody());
+	}
+	/* twice, or not a U32 */
+	wstart();
+	proto_put_u32(&bw, PROTO_TAG_FLAGS, 1);
+	proto_put_u32(&bw, PROTO_TAG_FLAGS, 1);
+	REJECT(d_rekey, wbody());
+	wstart();
+	proto_put_u64(&bw, PROTO_TAG_FLAGS, 1);
+	REJECT(d_rekey, wbody());
+	/* no other field, before or after FLAGS */
+	REJECT(d_rekey, keys_body(3, NONE, NONE, NONE));
+	REJECT(d_rekey, keys_body(NONE, NONE, 0, NONE));
+	REJECT(d_rekey, keys_body(NONE, NONE, NONE, PROTO_SLOT_KEYFILE));
+	wstart();
+	proto_put_u32(&bw, PROTO_TAG_FLAGS, 1);
+	proto_put_string(&bw, PROTO_TAG_MESSAGE, "m", 1);
+	REJECT(d_rekey, wbody());
+	wstart();
+	proto_put_string(&bw, PROTO_TAG_NAME, "x", 1);
+	proto_put_u32(&bw, PROTO_TAG_FLAGS, 1);
+	REJECT(d_rekey, wbody());
+	wstart();
+	proto_put_u32(&bw, 99, 1);
+	REJECT(d_rekey, wbody());
+	/* and FLAGS is no other keys message's */
+	wstart();
+	proto_put_u32(&bw, PROTO_TAG_FLAGS, 1);
+	REJECT(d_lock, wbody());
+	REJECT(d_backup, wbody());
+	REJECT(d_keyslot_list, wbody());
+	REJECT(d_unlock, wbody());
+}
+
 /* Other types are a caller's bug, in both directions. */
 static void
 test_keys_types(void **state)
@@ -317,7 +372,7 @@ test_keys_types(void **state)
 	(void)state;
 	for (t = 0; t <= 0xff; t++) {
 		buf_writer_init(&w, out, sizeof(out));
-		if (t >= PROTO_MSG_LOCK && t <= PROTO_MSG_BACKUP) {
+		if (t >= PROTO_MSG_LOCK && t <= PROTO_MSG_REKEY) {
 			assert_int_equal(proto_encode_keys(&w, (uint8_t)t, 1, &m), 0);
 			assert_int_equal(out[PROTO_LEN_SIZE], t);
 			continue;
@@ -567,6 +622,7 @@ main(void)
 		cmocka_unit_test(test_slot_range),
 		cmocka_unit_test(test_keyslot_add_rule),
 		cmocka_unit_test(test_passwd_fields),
+		cmocka_unit_test(test_rekey_flags),
 		cmocka_unit_test(test_keys_types),
 		cmocka_unit_test(test_keyslot_rules),
 		cmocka_unit_test(test_keyslot_placement),

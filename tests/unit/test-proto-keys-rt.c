@@ -54,7 +54,7 @@ wbody(void)
 
 static const uint8_t key_types[] = {
 	PROTO_MSG_LOCK,	       PROTO_MSG_UNLOCK,     PROTO_MSG_PASSWD, PROTO_MSG_KEYSLOT_LIST,
-	PROTO_MSG_KEYSLOT_ADD, PROTO_MSG_KEYSLOT_RM, PROTO_MSG_BACKUP,
+	PROTO_MSG_KEYSLOT_ADD, PROTO_MSG_KEYSLOT_RM, PROTO_MSG_BACKUP,	  PROTO_MSG_REKEY,
 };
 
 /* What M reads as once TYPE's encoder has written only its own fields. */
@@ -84,6 +84,9 @@ projected(uint8_t type, const struct proto_keys_req *m)
 	case PROTO_MSG_KEYSLOT_RM:
 		p.has_slot = true;
 		p.slot = m->slot;
+		break;
+	case PROTO_MSG_REKEY:
+		p.flags = m->flags;
 		break;
 	default:
 		break;
@@ -130,6 +133,7 @@ test_rt_projection(void **state)
 		.has_slot = true,
 		.slot = 5,
 		.slot_kind = PROTO_SLOT_PASSPHRASE,
+		.flags = PROTO_REKEY_RESEAL,
 	};
 	const size_t u32 = PROTO_FIELD_HDR + 4, pw = PROTO_FIELD_HDR + 3;
 	size_t i;
@@ -144,6 +148,9 @@ test_rt_projection(void **state)
 	assert_int_equal(rt_keys(PROTO_MSG_PASSWD, 1, &full), PROTO_REQ_HDR + 2 * pw + u32);
 	assert_int_equal(rt_keys(PROTO_MSG_KEYSLOT_ADD, 1, &full), PROTO_REQ_HDR + pw + u32);
 	assert_int_equal(rt_keys(PROTO_MSG_KEYSLOT_RM, 1, &full), PROTO_REQ_HDR + u32);
+	assert_int_equal(rt_keys(PROTO_MSG_REKEY, 1, &full), PROTO_REQ_HDR + u32);
+	/* REKEY's FLAGS is left out when 0 */
+	assert_int_equal(rt_keys(PROTO_MSG_REKEY, 1, &(struct proto_keys_req){0}), PROTO_REQ_HDR);
 }
 
 /* Passphrases of every byte value, of 1 byte and of the largest length. */

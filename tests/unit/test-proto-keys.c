@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * proto/: the golden frames of key management (LOCK, UNLOCK, PASSWD,
- * KEYSLOT_LIST, KEYSLOT_ADD, KEYSLOT_RM, BACKUP, the KEYSLOT_ADD and
+ * KEYSLOT_LIST, KEYSLOT_ADD, KEYSLOT_RM, BACKUP, REKEY, the KEYSLOT_ADD and
  * KEYSLOT_LIST replies, and two error replies of a locked agent) in both
  * directions, as test-proto.c does for the first seven messages, and
  * docs/PROTOCOL.md quoting each.
@@ -44,6 +44,9 @@ static const struct proto_keys_req ex_keyslot_rm = {
 	.has_slot = true,
 	.slot = 0,
 };
+static const struct proto_keys_req ex_rekey_reseal = {
+	.flags = PROTO_REKEY_RESEAL,
+};
 static const struct proto_keyslot ex_keyslots[] = {
 	{.slot = 0, .kind = PROTO_SLOT_KEYFILE, .created = 1735689600},
 	{.slot = 1, .kind = PROTO_SLOT_PASSPHRASE, .created = 1738368000},
@@ -53,7 +56,7 @@ static const struct proto_keyslot ex_keyslots[] = {
 /* Every type of the keys codec, to check a body against the others. */
 static const uint8_t key_types[] = {
 	PROTO_MSG_LOCK,	       PROTO_MSG_UNLOCK,     PROTO_MSG_PASSWD, PROTO_MSG_KEYSLOT_LIST,
-	PROTO_MSG_KEYSLOT_ADD, PROTO_MSG_KEYSLOT_RM, PROTO_MSG_BACKUP,
+	PROTO_MSG_KEYSLOT_ADD, PROTO_MSG_KEYSLOT_RM, PROTO_MSG_BACKUP,	  PROTO_MSG_REKEY,
 };
 
 /* BODY decodes as TYPE to WANT; as each other type, it decodes only if
@@ -79,7 +82,7 @@ chk_keys(struct proto_bytes body, uint8_t type, const struct proto_keys_req *wan
 #define EMPTY_TYPES                                                                    \
 	(1u << (PROTO_MSG_LOCK - PROTO_MSG_LOCK) | 1u << (PROTO_MSG_UNLOCK - PROTO_MSG_LOCK) | \
 	 1u << (PROTO_MSG_KEYSLOT_LIST - PROTO_MSG_LOCK) |                                   \
-	 1u << (PROTO_MSG_BACKUP - PROTO_MSG_LOCK))
+	 1u << (PROTO_MSG_BACKUP - PROTO_MSG_LOCK) | 1u << (PROTO_MSG_REKEY - PROTO_MSG_LOCK))
 
 /* ---- encoders ---- */
 
@@ -152,6 +155,18 @@ static int
 enc_backup(struct buf_writer *w)
 {
 	return proto_encode_keys(w, PROTO_MSG_BACKUP, 35, &ex_empty);
+}
+
+static int
+enc_rekey(struct buf_writer *w)
+{
+	return proto_encode_keys(w, PROTO_MSG_REKEY, 37, &ex_empty);
+}
+
+static int
+enc_rekey_reseal(struct buf_writer *w)
+{
+	return proto_encode_keys(w, PROTO_MSG_REKEY, 38, &ex_rekey_reseal);
 }
 
 static int
@@ -270,6 +285,20 @@ chk_backup(struct proto_bytes body)
 }
 
 static void
+chk_rekey(struct proto_bytes body)
+{
+	assert_int_equal(body.len, 0);
+	chk_keys(body, PROTO_MSG_REKEY, &ex_empty, EMPTY_TYPES);
+}
+
+static void
+chk_rekey_reseal(struct proto_bytes body)
+{
+	/* FLAGS is REKEY's alone among the keys messages */
+	chk_keys(body, PROTO_MSG_REKEY, &ex_rekey_reseal, 0);
+}
+
+static void
 chk_message(struct proto_bytes body, struct proto_bytes want)
 {
 	struct proto_simple_reply m;
@@ -313,6 +342,8 @@ static const struct golden goldens[] = {
 		   chk_keyslot_add_keyfile),
 	GOLDEN_REQ("keyslot-rm", PROTO_MSG_KEYSLOT_RM, 34, enc_keyslot_rm, chk_keyslot_rm),
 	GOLDEN_REQ("backup", PROTO_MSG_BACKUP, 35, enc_backup, chk_backup),
+	GOLDEN_REQ("rekey", PROTO_MSG_REKEY, 37, enc_rekey, chk_rekey),
+	GOLDEN_REQ("rekey-reseal", PROTO_MSG_REKEY, 38, enc_rekey_reseal, chk_rekey_reseal),
 	GOLDEN_REP("error-locked", PROTO_MSG_GET, 36, PROTO_LOCKED, enc_error_locked,
 		   chk_error_locked),
 	GOLDEN_REP("error-wrong-passphrase", PROTO_MSG_UNLOCK, 28, PROTO_DENIED,

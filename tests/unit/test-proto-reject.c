@@ -79,6 +79,8 @@ static const struct dec decs[] = {
 	{"keyslot-add-keyfile", false, d_keyslot_add, "\x3b"},
 	{"keyslot-rm", false, d_keyslot_rm, "\x3a"},
 	{"backup", false, d_backup, ""},
+	{"rekey", false, d_rekey, ""},
+	{"rekey-reseal", false, d_rekey, ""},
 	{"error-locked", true, d_simple, ""},
 	{"error-wrong-passphrase", true, d_simple, ""},
 };
