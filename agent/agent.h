@@ -34,6 +34,8 @@ struct agent_config {
 	uint64_t kdf_ops;       /* Argon2id limits for new passphrase slots */
 	uint64_t kdf_mem;
 	uint64_t lock_timeout;  /* seconds idle before locking; 0: never */
+	uint32_t rekey_batch;   /* blobs per rekey transaction */
+	uint32_t rekey_pause_ms; /* tests: a pause before each rekey batch */
 };
 
 struct store;
@@ -73,6 +75,9 @@ struct agent {
 	struct ratelimit *ratelimit;
 	struct worker *worker;
 	uint64_t last_use_ms; /* a request last needed the keys */
+	struct conn *rekey_conn; /* waiting for the rekey to finish */
+	uint32_t rekey_reqid;
+	bool rekey_running;      /* a batch is queued */
 };
 
 /* Seconds since the epoch, and monotonic milliseconds. */

@@ -12,6 +12,7 @@
 #include "authz.h"
 #include "exec.h"
 #include "keys.h"
+#include "rekey.h"
 #include "seal.h"
 #include "store.h"
 #include "writer.h"
@@ -497,6 +498,10 @@ ops_write_exec(struct agent *a, MDB_txn *t, struct wjob *j)
 	}
 	if (keys_locked(a->keys))
 		return exec_fail(j, PROTO_LOCKED, "the agent is locked (unlock it with cred unlock)");
+	if (j->type == PROTO_MSG_REKEY)
+		return rekey_exec_start(a, t, j);
+	if (j->type == OPS_JOB_REKEY)
+		return rekey_exec_batch(a, t, j);
 	if (j->type != OPS_JOB_SWEEP && exec_authz(a, t, j, need_of(j)) < 0)
 		return -1;
 	switch (j->type) {

@@ -279,6 +279,66 @@ finish_unlock(struct keys *k, struct store *s)
 }
 
 int
+keys_new_generation(struct keys *k, struct store *s, MDB_txn *t, uint32_t *ret_gen)
+{
+	uint8_t aad[64], vk[SEAL_WRAPPED_SIZE], cur[4 + SEAL_MAC_SIZE], *key;
+	uint32_t gen = k->vk_current + 1;
+	char name[24];
+	int r;
+
+	key = smem_alloc(SEAL_KEY_SIZE);
+	if (key == NULL)
+		return -ENOMEM;
+	randombytes_buf(key, SEAL_KEY_SIZE);
+	seal_wrap_key(k->sec->mk, aad, vk_aad(aad, gen), key, vk);
+	smem_free(key);
+	buf_store_u32(cur, gen);
+	seal_mac(k, "sys", "vk-current", 10, cur, 4, cur + 4);
+	snprintf(name, sizeof(name), "vk/%u", gen);
+	r = store_put(t, s->sys, name, strlen(name), vk, sizeof(vk));
+	if (r == 0)
+		r = store_put(t, s->sys, "vk-current", 10, cur, sizeof(cur));
+	if (r == 0)
+		*ret_gen = gen;
+	return r;
+}
+
+int
+keys_destroy_generation(struct store *s, MDB_txn *t, uint32_t gen)
+{
+	char name[24];
+	int r;
+
+	snprintf(name, sizeof(name), "vk/%u", gen);
+	r = store_del(t, s->sys, name, strlen(name));
+	return r == -ENOENT ? 0 : r;
+}
+
+int
+keys_reload(struct keys *k, struct store *s)
+{
+	MDB_txn *t;
+	int r;
+
+	pthread_rwlock_wrlock(&k->rw);
+	if (k->locked) {
+		pthread_rwlock_unlock(&k->rw);
+		return -ENOKEY;
+	}
+	sodium_memzero(k->sec->vk, sizeof(k->sec->vk));
+	memset(k->vk_gen, 0, sizeof(k->vk_gen));
+	r = store_read_begin(s, &t);
+	if (r == 0) {
+		r = load_vks(t, s, k);
+		store_read_end(s);
+	}
+	if (r < 0)
+		wipe(k);
+	pthread_rwlock_unlock(&k->rw);
+	return r;
+}
+
+int
 keys_install(struct keys *k, struct store *s, const uint8_t *mk)
 {
 	int r;

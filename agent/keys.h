@@ -56,6 +56,16 @@ int keys_install(struct keys *k, struct store *s, const uint8_t *mk) KEYS_WUR;
 int keys_copy_mk(const struct keys *k, uint8_t *out) KEYS_WUR;
 const char *keys_keyfile_path(const struct keys *k);
 
+/*
+ * Rekey support. keys_new_generation() (writer thread, in T) writes VK
+ * generation current+1 and makes it current in the store; memory follows
+ * with keys_reload() (loop thread). keys_destroy_generation() deletes a
+ * generation's record. 0 or -errno.
+ */
+int keys_new_generation(struct keys *k, struct store *s, MDB_txn *t, uint32_t *ret_gen) KEYS_WUR;
+int keys_destroy_generation(struct store *s, MDB_txn *t, uint32_t gen) KEYS_WUR;
+int keys_reload(struct keys *k, struct store *s) KEYS_WUR;
+
 /* The writer thread's hold on the keys over one batch. */
 void keys_read_begin(struct keys *k);
 void keys_read_end(struct keys *k);

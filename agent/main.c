@@ -30,6 +30,7 @@
 #include "loop.h"
 #include "peer.h"
 #include "ratelimit.h"
+#include "rekey.h"
 #include "ops.h"
 #include "seal.h"
 #include "sock.h"
@@ -62,6 +63,8 @@ enum {
 	OPT_LOCK_TIMEOUT,
 	OPT_INIT_PASS,
 	OPT_RESTORE,
+	OPT_REKEY_BATCH,
+	OPT_REKEY_PAUSE,
 };
 
 static const struct option long_opts[] = {
@@ -86,6 +89,8 @@ static const struct option long_opts[] = {
 	{"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
 	{"init-passphrase", no_argument, NULL, OPT_INIT_PASS},
 	{"restore", required_argument, NULL, OPT_RESTORE},
+	{"test-rekey-batch", required_argument, NULL, OPT_REKEY_BATCH},
+	{"test-rekey-pause", required_argument, NULL, OPT_REKEY_PAUSE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -148,6 +153,18 @@ parse_args(int argc, char **argv, struct agent_config *cfg, struct cmdline *cl)
 				fprintf(stderr, "credagentd: bad --kdf: %s\n", optarg);
 				return -EINVAL;
 			}
+			break;
+		case OPT_REKEY_BATCH:
+		case OPT_REKEY_PAUSE:
+			if (util_parse_u64(optarg, 100000, &v) < 0 ||
+			    (c == OPT_REKEY_BATCH && v == 0)) {
+				fprintf(stderr, "credagentd: bad rekey test setting: %s\n", optarg);
+				return -EINVAL;
+			}
+			if (c == OPT_REKEY_BATCH)
+				cfg->rekey_batch = (uint32_t)v;
+			else
+				cfg->rekey_pause_ms = (uint32_t)v;
 			break;
 		case OPT_LOCK_TIMEOUT:
 			if (util_parse_duration(optarg, &v) < 0) {
@@ -546,6 +563,7 @@ serve(struct agent *a, const struct cmdline *cl)
 		   a->cfg.system_mode ? "the system" : "its owner",
 		   a->listen_activated ? "the socket systemd passed" : a->cfg.sock_path,
 		   a->cfg.state_dir);
+	rekey_kick(a); /* a rekey a crash interrupted goes on */
 	r = loop_run(a);
 	sd_notify(0, "STOPPING=1");
 	stop(a, lock_fd);
@@ -578,6 +596,7 @@ main(int argc, char **argv)
 	a.cfg.rate = 10000;
 	a.cfg.kdf_ops = crypto_pwhash_OPSLIMIT_MODERATE;
 	a.cfg.kdf_mem = crypto_pwhash_MEMLIMIT_MODERATE;
+	a.cfg.rekey_batch = 256;
 	if (parse_args(argc, argv, &a.cfg, &cl) < 0)
 		return 2;
 	if (cl.kill)

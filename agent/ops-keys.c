@@ -18,6 +18,7 @@
 #include "exec.h"
 #include "common/smem.h"
 #include "keys.h"
+#include "rekey.h"
 #include "slot.h"
 #include "store.h"
 #include "worker.h"
@@ -172,8 +173,10 @@ unlock_done(struct agent *a, struct sjob *sj)
 		snprintf(k->message, sizeof(k->message),
 			 "the store's key records are damaged or were tampered with");
 	}
-	if (k->status == PROTO_OK)
+	if (k->status == PROTO_OK) {
 		log_notice("unlocked by uid %u pid %d", (unsigned)k->peer.uid, (int)k->peer.pid);
+		rekey_kick(a);
+	}
 	else
 		log_warn("failed unlock by uid %u pid %d: %s", (unsigned)k->peer.uid,
 			 (int)k->peer.pid, k->message);
@@ -336,7 +339,11 @@ ops_keys(struct agent *a, struct conn *c, const struct proto_frame *f)
 	case PROTO_MSG_KEYSLOT_LIST:
 		return ops_keyslot_list(a, c, f);
 	case PROTO_MSG_KEYSLOT_RM:
-		return ops_keyslot_rm(a, c, f, m.slot);
+		return ops_keys_job(a, c, f, m.slot, 0);
+	case PROTO_MSG_REKEY:
+		if (a->rekey_conn != NULL || a->rekey_running)
+			return ops_fail(a, c, f, PROTO_CONFLICT, "a rekey is already running");
+		return ops_keys_job(a, c, f, 0, m.flags);
 	default:
 		break;
 	}
@@ -359,8 +366,10 @@ ops_keys(struct agent *a, struct conn *c, const struct proto_frame *f)
 			char err[256] = "";
 			int r = keys_unlock_keyfile(a->keys, a->store, err, sizeof(err));
 
-			if (r == 0)
+			if (r == 0) {
 				log_notice("unlocked with the keyfile by uid %u", (unsigned)c->peer.uid);
+				rekey_kick(a);
+			}
 			return refuse(a, c, f, k, r == 0 ? PROTO_OK : PROTO_DENIED, err);
 		}
 		if (load_slots(a, k) < 0)
@@ -422,8 +431,10 @@ ops_keyslot_list(struct agent *a, struct conn *c, const struct proto_frame *f)
 	return OPS_DONE;
 }
 
+/* KEYSLOT_RM and REKEY: straight to the writer. */
 enum ops_result
-ops_keyslot_rm(struct agent *a, struct conn *c, const struct proto_frame *f, uint32_t slot)
+ops_keys_job(struct agent *a, struct conn *c, const struct proto_frame *f, uint32_t slot,
+	     uint32_t flags)
 {
 	struct wjob *j = calloc(1, sizeof(*j));
 	struct buf_writer w;
@@ -440,6 +451,7 @@ ops_keyslot_rm(struct agent *a, struct conn *c, const struct proto_frame *f, uin
 	j->peer = c->peer;
 	j->status = PROTO_OK;
 	j->slot.index = slot;
+	j->rekey_flags = flags;
 	c->write_pending = true;
 	writer_submit(a->writer, j);
 	return OPS_PENDING;

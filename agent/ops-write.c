@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "arena.h"
 #include "record.h"
+#include "rekey.h"
 #include "watch.h"
 #include "writer.h"
 #include "ops.h"
@@ -324,7 +325,16 @@ ops_write_reply(struct agent *a, struct wjob *j)
 	struct buf_writer w;
 
 	if (c == NULL) {
-		sweep_done(a, j);
+		if (j->type == OPS_JOB_REKEY)
+			rekey_batch_done(a, j);
+		else
+			sweep_done(a, j);
+		job_free(a, j);
+		return;
+	}
+	if (j->type == PROTO_MSG_REKEY && j->status == PROTO_OK) {
+		/* The connection waits for the last batch (rekey.c answers). */
+		rekey_started(a, j);
 		job_free(a, j);
 		return;
 	}

@@ -63,6 +63,7 @@ static const ops_handler handlers[] = {
 	[PROTO_MSG_KEYSLOT_ADD] = ops_keys,
 	[PROTO_MSG_KEYSLOT_RM] = ops_keys,
 	[PROTO_MSG_BACKUP] = ops_keys,
+	[PROTO_MSG_REKEY] = ops_keys,
 };
 
 /* Messages that work while the agent is locked. */

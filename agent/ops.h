@@ -27,6 +27,7 @@ enum ops_result {
  * value, when one is returned). */
 #define OPS_WRITE_REPLY_MAX (PROTO_REPLY_HDR + 16u + PROTO_FIELD_HDR + 256u)
 #define OPS_JOB_SWEEP 0u /* type of the agent's own retention sweep */
+#define OPS_JOB_REKEY 0xf0u /* type of the agent's own rekey batches */
 #define OPS_SWEEP_BATCH 256u
 
 struct swept {
@@ -66,6 +67,8 @@ struct wjob {
 	char message[192];
 	bool nospace; /* the map filled up: retried once it has grown */
 	struct slot_rec slot; /* PASSWD, KEYSLOT_ADD, KEYSLOT_RM */
+	uint32_t rekey_flags;
+	bool rekey_done;
 	struct swept *swept; /* sweep: the purged secrets */
 	uint32_t n_swept;
 	bool sweep_more;
@@ -98,8 +101,8 @@ enum ops_result ops_watch(struct agent *a, struct conn *c, const struct proto_fr
 enum ops_result ops_share(struct agent *a, struct conn *c, const struct proto_frame *f);
 enum ops_result ops_keys(struct agent *a, struct conn *c, const struct proto_frame *f);
 enum ops_result ops_keyslot_list(struct agent *a, struct conn *c, const struct proto_frame *f);
-enum ops_result ops_keyslot_rm(struct agent *a, struct conn *c, const struct proto_frame *f,
-			       uint32_t slot);
+enum ops_result ops_keys_job(struct agent *a, struct conn *c, const struct proto_frame *f,
+			     uint32_t slot, uint32_t flags);
 /* Writer side of PASSWD, KEYSLOT_ADD and KEYSLOT_RM. */
 int ops_exec_slot(struct agent *a, MDB_txn *t, struct wjob *j);
 

@@ -145,6 +145,35 @@ seal_open_blob(const struct keys *k, uint8_t *dek, const struct seal_aad *a, con
 	return 0;
 }
 
+int
+seal_rewrap_blob(const struct keys *k, uint8_t *dek, const struct seal_aad *a, const uint8_t *blob,
+		 size_t blob_len, uint8_t *out)
+{
+	uint8_t dek_aad[AAD_MAX];
+	const uint8_t *old_vk, *new_vk;
+	uint32_t gen, cur = keys_vk_current(k);
+	size_t plain_len;
+	int r;
+
+	r = seal_blob_plain_len(blob, blob_len, &plain_len);
+	if (r < 0)
+		return r;
+	gen = buf_load_u32(blob + 1);
+	old_vk = keys_vk(k, gen);
+	new_vk = keys_vk(k, cur);
+	if (old_vk == NULL || new_vk == NULL)
+		return -ENOKEY;
+	r = seal_unwrap_key(old_vk, dek_aad, build_aad(dek_aad, a, "credagent/dek", gen), blob + 5,
+			    dek);
+	if (r < 0)
+		return r;
+	memcpy(out, blob, blob_len);
+	buf_store_u32(out + 1, cur);
+	seal_wrap_key(new_vk, dek_aad, build_aad(dek_aad, a, "credagent/dek", cur), dek, out + 5);
+	sodium_memzero(dek, SEAL_KEY_SIZE);
+	return 0;
+}
+
 void
 seal_mac(const struct keys *k, const char *db, const void *key, size_t key_len, const void *val,
 	 size_t val_len, uint8_t *out)

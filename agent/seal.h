@@ -75,6 +75,14 @@ int seal_blob_generation(const uint8_t *blob, size_t blob_len, uint32_t *ret) SE
 int seal_open_blob(const struct keys *k, uint8_t *dek_scratch, const struct seal_aad *aad,
 		   const uint8_t *blob, size_t blob_len, uint8_t *out) SEAL_WUR;
 
+/*
+ * Rekey: rewrap BLOB's DEK under the current VK generation into OUT
+ * (BLOB_LEN bytes; the ciphertext is copied as it is). -ENOKEY when the
+ * blob's generation is not loaded, -EBADMSG when it does not open.
+ */
+int seal_rewrap_blob(const struct keys *k, uint8_t *dek_scratch, const struct seal_aad *aad,
+		     const uint8_t *blob, size_t blob_len, uint8_t *out) SEAL_WUR;
+
 /* MAC of a store record: keyed BLAKE2b-256 over the database name, the
  * record key and value. */
 void seal_mac(const struct keys *k, const char *db, const void *key, size_t key_len,
