@@ -59,6 +59,7 @@ int cmd_unlock(struct cli *cli, int argc, char **argv);
 int cmd_passwd(struct cli *cli, int argc, char **argv);
 int cmd_keyslot(struct cli *cli, int argc, char **argv);
 int cmd_backup(struct cli *cli, int argc, char **argv);
+int cmd_rekey(struct cli *cli, int argc, char **argv);
 
 /* The table main.c dispatches on; NULL-named entry last. */
 extern const struct cli_command cli_commands[];

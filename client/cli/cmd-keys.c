@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* cred lock, unlock, passwd, keyslot, backup: the agent's keys. */
+/* cred lock, unlock, passwd, keyslot, backup, rekey: the agent's keys. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include "common/util.h"
 #include "client/cli/cli.h"
 
-enum { OPT_JSON = 0x100, OPT_KEYFILE, OPT_SLOT };
+enum { OPT_JSON = 0x100, OPT_KEYFILE, OPT_SLOT, OPT_RESEAL };
 
 /* A failed keys call: the agent's message; else, for the error WHEN,
  * the words SAID (WHEN 0: none); else the generic words. */
@@ -39,16 +39,18 @@ keys_note(struct cli *cli)
 
 /*
  * Options of the keys commands: --json always, --keyfile when KEYFILE is
- * not NULL, --slot N when SLOT is not NULL (*SLOT stays -1 without it).
- * Leaves optind at the first operand; -1 after --help.
+ * not NULL, --slot N when SLOT is not NULL (*SLOT stays -1 without it),
+ * --reseal when RESEAL is not NULL. Leaves optind at the first operand;
+ * -1 after --help.
  */
 static int
-keys_options(struct cli *cli, int argc, char **argv, bool *keyfile, int *slot)
+keys_options(struct cli *cli, int argc, char **argv, bool *keyfile, int *slot, bool *reseal)
 {
 	static const struct option opts[] = {
 	        {"json", no_argument, NULL, OPT_JSON},
 	        {"keyfile", no_argument, NULL, OPT_KEYFILE},
 	        {"slot", required_argument, NULL, OPT_SLOT},
+	        {"reseal", no_argument, NULL, OPT_RESEAL},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -60,6 +62,8 @@ keys_options(struct cli *cli, int argc, char **argv, bool *keyfile, int *slot)
 			cli->json = true;
 		} else if (c == OPT_KEYFILE && keyfile != NULL) {
 			*keyfile = true;
+		} else if (c == OPT_RESEAL && reseal != NULL) {
+			*reseal = true;
 		} else if (c == OPT_SLOT && slot != NULL) {
 			if (util_parse_u64(optarg, INT_MAX, &v) < 0)
 				return cli_error(cli, CRED_E_USAGE, NULL,
@@ -70,9 +74,11 @@ keys_options(struct cli *cli, int argc, char **argv, bool *keyfile, int *slot)
 		} else if (c == 'h') {
 			cli_command_usage(cli_command_current(cli), false);
 			return -1;
-		} else if (c == OPT_KEYFILE || c == OPT_SLOT) {
+		} else if (c == OPT_KEYFILE || c == OPT_SLOT || c == OPT_RESEAL) {
 			return cli_usage_error(cli, "unknown option %s",
-			                       c == OPT_SLOT ? "--slot" : "--keyfile");
+			                       c == OPT_SLOT     ? "--slot"
+			                       : c == OPT_RESEAL ? "--reseal"
+			                                         : "--keyfile");
 		} else {
 			return cli_option_error(cli, c, argv);
 		}
@@ -119,7 +125,7 @@ cmd_lock(struct cli *cli, int argc, char **argv)
 {
 	int r;
 
-	if ((r = keys_options(cli, argc, argv, NULL, NULL)) != 0 ||
+	if ((r = keys_options(cli, argc, argv, NULL, NULL, NULL)) != 0 ||
 	    (r = no_operands(cli, argc, argv)) != 0 || (r = cli_connect(cli)) != 0)
 		return r < 0 ? 0 : r;
 	r = cred_lock(cli->conn);
@@ -135,7 +141,7 @@ cmd_unlock(struct cli *cli, int argc, char **argv)
 	bool keyfile = false;
 	int r;
 
-	if ((r = keys_options(cli, argc, argv, &keyfile, NULL)) != 0 ||
+	if ((r = keys_options(cli, argc, argv, &keyfile, NULL, NULL)) != 0 ||
 	    (r = no_operands(cli, argc, argv)) != 0 || (r = cli_connect(cli)) != 0)
 		return r < 0 ? 0 : r;
 	/* --keyfile: no passphrase; the agent re-reads its keyfile. */
@@ -156,7 +162,7 @@ cmd_passwd(struct cli *cli, int argc, char **argv)
 	struct cli_pass old = {0}, new_pass = {0};
 	int slot = -1, r;
 
-	if ((r = keys_options(cli, argc, argv, NULL, &slot)) != 0 ||
+	if ((r = keys_options(cli, argc, argv, NULL, &slot, NULL)) != 0 ||
 	    (r = no_operands(cli, argc, argv)) != 0 || (r = cli_connect(cli)) != 0)
 		return r < 0 ? 0 : r;
 	/* From stdin: the old on the first line, the new on the second. */
@@ -219,7 +225,7 @@ keyslot_ls(struct cli *cli, int argc, char **argv)
 	size_t i;
 	int r;
 
-	if ((r = keys_options(cli, argc, argv, NULL, NULL)) != 0 ||
+	if ((r = keys_options(cli, argc, argv, NULL, NULL, NULL)) != 0 ||
 	    (r = no_operands(cli, argc, argv)) != 0 || (r = cli_connect(cli)) != 0)
 		return r < 0 ? 0 : r;
 	r = cred_keyslot_list(cli->conn, &l);
@@ -258,7 +264,7 @@ keyslot_add_passphrase(struct cli *cli, int argc, char **argv)
 	uint32_t slot = 0;
 	int r;
 
-	if ((r = keys_options(cli, argc, argv, NULL, NULL)) != 0 ||
+	if ((r = keys_options(cli, argc, argv, NULL, NULL, NULL)) != 0 ||
 	    (r = no_operands(cli, argc, argv)) != 0 || (r = cli_connect(cli)) != 0)
 		return r < 0 ? 0 : r;
 	r = cli_read_passphrase(cli, "New passphrase: ", "New passphrase (again): ", &p);
@@ -278,7 +284,7 @@ keyslot_add_keyfile(struct cli *cli, int argc, char **argv)
 	uint32_t slot = 0;
 	int fd, r;
 
-	if ((r = keys_options(cli, argc, argv, NULL, NULL)) != 0 ||
+	if ((r = keys_options(cli, argc, argv, NULL, NULL, NULL)) != 0 ||
 	    (r = one_operand(cli, argc, argv, "FILE", &file)) != 0 || (r = cli_connect(cli)) != 0)
 		return r < 0 ? 0 : r;
 	/* The agent never opens a path a client names: we pass the file. */
@@ -302,7 +308,7 @@ keyslot_rm(struct cli *cli, int argc, char **argv)
 	uint32_t slot;
 	int r;
 
-	if ((r = keys_options(cli, argc, argv, NULL, NULL)) != 0 ||
+	if ((r = keys_options(cli, argc, argv, NULL, NULL, NULL)) != 0 ||
 	    (r = one_operand(cli, argc, argv, "N", &arg)) != 0 ||
 	    (r = cli_parse_u32(cli, "N", arg, 0, &slot)) != 0)
 		return r < 0 ? 0 : r;
@@ -382,7 +388,7 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 	const char *file;
 	int fd, r;
 
-	if ((r = keys_options(cli, argc, argv, NULL, NULL)) != 0 ||
+	if ((r = keys_options(cli, argc, argv, NULL, NULL, NULL)) != 0 ||
 	    (r = one_operand(cli, argc, argv, "FILE", &file)) != 0 || (r = cli_connect(cli)) != 0)
 		return r < 0 ? 0 : r;
 	/* A new file only: never overwrite, never follow a link. */
@@ -416,5 +422,26 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		return cli_json_print(cli, json_pack("{s:s, s:I}", "file", file, "bytes",
 		                                     (json_int_t)st.st_size));
 	fprintf(stderr, "backup written to %s (%lld bytes)\n", file, (long long)st.st_size);
+	return 0;
+}
+
+/* ---- rekey ---- */
+
+int
+cmd_rekey(struct cli *cli, int argc, char **argv)
+{
+	bool reseal = false;
+	int r;
+
+	if ((r = keys_options(cli, argc, argv, NULL, NULL, &reseal)) != 0 ||
+	    (r = no_operands(cli, argc, argv)) != 0 || (r = cli_connect(cli)) != 0)
+		return r < 0 ? 0 : r;
+	r = cred_rekey(cli->conn, reseal ? CRED_REKEY_RESEAL : 0);
+	if (r < 0)
+		return keys_error(cli, r, NULL, CRED_E_CONFLICT, "a rekey is already running");
+	keys_note(cli);
+	if (cli->json)
+		return cli_json_print(cli, json_pack("{s:b}", "reseal", reseal));
+	fprintf(stderr, "rekey done%s\n", reseal ? " (values re-encrypted)" : "");
 	return 0;
 }

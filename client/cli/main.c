@@ -34,6 +34,7 @@ const struct cli_command cli_commands[] = {
         {"passwd", cmd_passwd, "[--slot N]"},
         {"keyslot", cmd_keyslot, "ls | add-passphrase | add-keyfile FILE | rm N"},
         {"backup", cmd_backup, "FILE"},
+        {"rekey", cmd_rekey, "[--reseal]"},
         {NULL, NULL, NULL},
 };
 

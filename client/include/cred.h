@@ -448,6 +448,22 @@ int cred_keyslot_rm(cred_conn *c, uint32_t slot);
  */
 int cred_backup(cred_conn *c, int fd);
 
+/* Flags for cred_rekey(). */
+enum cred_rekey_flag {
+	/* Also re-encrypt every value under a new data key. */
+	CRED_REKEY_RESEAL = 1,
+};
+/*
+ * Rekey the store: the agent makes a new vault-key generation, rewraps
+ * every data key under it (or, with CRED_REKEY_RESEAL in FLAGS, also
+ * re-encrypts every value under a new data key), then destroys the old
+ * generation; other clients are served meanwhile. Returns when the agent
+ * has finished, which on a large store may take minutes: the call waits
+ * with no time limit. CRED_E_LOCKED while locked, CRED_E_CONFLICT if a
+ * rekey is already running, CRED_E_DENIED if not root in system mode.
+ */
+int cred_rekey(cred_conn *c, unsigned flags);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* LOCK, UNLOCK, PASSWD, KEYSLOT_LIST, KEYSLOT_ADD, KEYSLOT_RM and BACKUP:
- * the agent's keys. Passphrases travel only in the request frame, which
+/* LOCK, UNLOCK, PASSWD, KEYSLOT_LIST, KEYSLOT_ADD, KEYSLOT_RM, BACKUP and
+ * REKEY: the agent's keys. Passphrases travel only in the request frame, which
  * libcred_call() sizes exactly and zeroes after sending. */
 
 #include <fcntl.h>
@@ -15,6 +15,7 @@ _Static_assert(CRED_PASSPHRASE_MAX == PROTO_PASSPHRASE_MAX, "passphrase limit");
 _Static_assert(CRED_KEYSLOTS_MAX == PROTO_SLOTS_MAX, "keyslot numbers");
 _Static_assert((int)CRED_KEYSLOT_KEYFILE == (int)PROTO_SLOT_KEYFILE, "keyslot kind");
 _Static_assert((int)CRED_KEYSLOT_PASSPHRASE == (int)PROTO_SLOT_PASSPHRASE, "keyslot kind");
+_Static_assert((unsigned)CRED_REKEY_RESEAL == (unsigned)PROTO_REKEY_RESEAL, "rekey flag");
 
 /* One keys request; TYPE says which. */
 struct keys_req {
@@ -290,4 +291,20 @@ cred_backup(cred_conn *c, int fd)
 	if (r < 0)
 		return r;
 	return keys_call(c, &q, fd);
+}
+
+int
+cred_rekey(cred_conn *c, unsigned flags)
+{
+	struct keys_req q = {.type = PROTO_MSG_REKEY};
+
+	if (c == NULL)
+		return -CRED_E_USAGE;
+	libcred_msg_clear(c);
+	if ((flags & ~(unsigned)CRED_REKEY_RESEAL) != 0) {
+		libcred_msg_printf(c, "unknown rekey flags 0x%x", flags);
+		return -CRED_E_USAGE;
+	}
+	q.m.flags = flags;
+	return keys_call(c, &q, -1);
 }
