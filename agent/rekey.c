@@ -69,10 +69,16 @@ int
 rekey_exec_start(struct agent *a, MDB_txn *t, struct wjob *j)
 {
 	struct rekey_state s = {.old_gen = keys_vk_current(a->keys), .flags = j->rekey_flags};
-	int r = state_load(a, t, &(struct rekey_state){0});
+	struct rekey_state old;
+	int r = state_load(a, t, &old);
 
-	if (r == 0)
-		return exec_fail(j, PROTO_CONFLICT, "a rekey is already running");
+	/* The loop answers CONFLICT while one runs: a record here is a rekey
+	 * that stopped (on an error, or a lock) and is now taken up again. */
+	if (r == 0) {
+		log_notice("rekey resumed on request: generation %u still wraps some values",
+			   old.old_gen);
+		return 0;
+	}
 	r = keys_new_generation(a->keys, a->store, t, &s.new_gen);
 	if (r == 0)
 		r = state_save(a, t, &s);
