@@ -27,6 +27,30 @@
 
 /* ---- helpers ---- */
 
+/* A body built by hand, field by field: wstart(), proto_put_*(&bw, ...),
+ * then wbody(). One per test binary. */
+static uint8_t bbuf[BUF_MAX];
+static struct buf_writer bw;
+
+static inline void
+wstart(void)
+{
+	buf_writer_init(&bw, bbuf, sizeof(bbuf));
+}
+
+static inline struct proto_bytes
+wbody(void)
+{
+	assert_int_equal(buf_writer_error(&bw), 0);
+	return (struct proto_bytes){bbuf, bw.len};
+}
+
+static inline void
+put_name(void)
+{
+	proto_put_string(&bw, PROTO_TAG_NAME, "x", 1);
+}
+
 static inline int
 hexval(int c)
 {

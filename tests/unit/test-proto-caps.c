@@ -14,21 +14,7 @@
 
 #include "proto-test.h"
 
-static uint8_t bbuf[BUF_MAX], fill[4096];
-static struct buf_writer bw;
-
-static void
-wstart(void)
-{
-	buf_writer_init(&bw, bbuf, sizeof(bbuf));
-}
-
-static struct proto_bytes
-wbody(void)
-{
-	assert_int_equal(buf_writer_error(&bw), 0);
-	return (struct proto_bytes){bbuf, bw.len};
-}
+static uint8_t fill[4096];
 
 /* A field with any header, for shapes the encoders never write. */
 static void

@@ -29,21 +29,6 @@ writer(void)
 	return w;
 }
 
-static uint8_t bbuf[BUF_MAX];
-static struct buf_writer bw;
-
-static void
-wstart(void)
-{
-	buf_writer_init(&bw, bbuf, sizeof(bbuf));
-}
-
-static struct proto_bytes
-wbody(void)
-{
-	assert_int_equal(buf_writer_error(&bw), 0);
-	return (struct proto_bytes){bbuf, bw.len};
-}
 
 #define ENCODE(call)                                       \
 	do {                                               \

@@ -16,27 +16,7 @@
 
 #include "proto-test.h"
 
-static uint8_t bbuf[BUF_MAX], fill[2 * PROTO_GEN_LENGTH_MAX];
-static struct buf_writer bw;
-
-static void
-wstart(void)
-{
-	buf_writer_init(&bw, bbuf, sizeof(bbuf));
-}
-
-static struct proto_bytes
-wbody(void)
-{
-	assert_int_equal(buf_writer_error(&bw), 0);
-	return (struct proto_bytes){bbuf, bw.len};
-}
-
-static void
-put_name(void)
-{
-	proto_put_string(&bw, PROTO_TAG_NAME, "x", 1);
-}
+static uint8_t fill[2 * PROTO_GEN_LENGTH_MAX];
 
 /* A ROTATE body: NAME, then each part only when asked for (< 0: absent). */
 static struct proto_bytes

@@ -43,21 +43,6 @@ static const struct proto_meta meta_small = {
 	.updated = 2,
 };
 
-static uint8_t bbuf[BUF_MAX];
-static struct buf_writer bw;
-
-static void
-wstart(void)
-{
-	buf_writer_init(&bw, bbuf, sizeof(bbuf));
-}
-
-static struct proto_bytes
-wbody(void)
-{
-	assert_int_equal(buf_writer_error(&bw), 0);
-	return (struct proto_bytes){bbuf, bw.len};
-}
 
 static void
 put_meta_required(void)
