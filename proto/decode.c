@@ -11,7 +11,8 @@
  * the agent's call (proto_name_valid() and friends, answered with USAGE).
  * The lifecycle messages of issue 3 are in decode-lifecycle.c, SHARE and
  * UNSHARE in decode-share.c, the key management messages of issue 5 in
- * decode-keys.c.
+ * decode-keys.c, export, import and bundle chunks in decode-transfer.c,
+ * audit, usage and quotas in decode-audit.c.
  */
 
 enum { HELLO_VERSION, HELLO_FEATURES };
@@ -41,7 +42,18 @@ static const struct proto_spec status_reply_specs[] = {
 	[SR_MESSAGE] = MESSAGE,
 };
 
-enum { PUT_OWNER, PUT_NAME, PUT_TYPE, PUT_CAS, PUT_MAX_VERSIONS, PUT_EXPIRES, PUT_LABEL, PUT_VALUE };
+enum {
+	PUT_OWNER,
+	PUT_NAME,
+	PUT_TYPE,
+	PUT_CAS,
+	PUT_MAX_VERSIONS,
+	PUT_EXPIRES,
+	PUT_LABEL,
+	PUT_VALUE,
+	PUT_QUOTA,
+	PUT_QUOTA_PERIOD,
+};
 static const struct proto_spec put_specs[] = {
 	[PUT_OWNER] = U32(PROTO_TAG_OWNER, 0),
 	[PUT_NAME] = NAME,
@@ -51,6 +63,8 @@ static const struct proto_spec put_specs[] = {
 	[PUT_EXPIRES] = U64(PROTO_TAG_EXPIRES, 0),
 	[PUT_LABEL] = LABELS,
 	[PUT_VALUE] = BYTES(PROTO_TAG_VALUE, REQ, UINT32_MAX),
+	[PUT_QUOTA] = QUOTA_F,
+	[PUT_QUOTA_PERIOD] = QUOTA_PERIOD_F,
 };
 
 enum { PR_VERSION, PR_MESSAGE };
@@ -105,8 +119,8 @@ static const struct proto_spec grant_specs[] = {
 static const struct proto_schema grant_schema = SCHEMA(grant);
 
 /* The INFO reply and a LIST entry share their first META_COMMON_N fields;
- * then the INFO reply has VERSIONS*, GRANT*, SHARED?, MESSAGE? and an
- * entry only SHARED?. */
+ * then the INFO reply has VERSIONS*, GRANT*, SHARED?, MESSAGE? and the
+ * quota and usage fields, and an entry only SHARED?. */
 enum {
 	META_OWNER,
 	META_NAME,
@@ -124,6 +138,14 @@ enum {
 	META_GRANT,
 	META_SHARED,
 	META_MESSAGE,
+	META_QUOTA,
+	META_QUOTA_PERIOD,
+	META_READS,
+	META_PERIOD_READS,
+	META_LAST_READ,
+	META_READER_UID,
+	META_READER_PID,
+	META_READER_COMM,
 };
 enum { ENTRY_SHARED = META_COMMON_N };
 #define META_COMMON_SPECS                                                       \
@@ -149,6 +171,14 @@ static const struct proto_spec meta_specs[] = {
 			.group = &grant_schema},
 	[META_SHARED] = SHARED,
 	[META_MESSAGE] = MESSAGE,
+	[META_QUOTA] = QUOTA_F,
+	[META_QUOTA_PERIOD] = QUOTA_PERIOD_F,
+	[META_READS] = U64(PROTO_TAG_READS, 0),
+	[META_PERIOD_READS] = U64(PROTO_TAG_PERIOD_READS, 0),
+	[META_LAST_READ] = U64(PROTO_TAG_LAST_READ, 0),
+	[META_READER_UID] = U32(PROTO_TAG_READER_UID, 0),
+	[META_READER_PID] = U32(PROTO_TAG_READER_PID, 0),
+	[META_READER_COMM] = STR(PROTO_TAG_READER_COMM, 0, PROTO_COMM_MAX),
 };
 static const struct proto_spec entry_specs[] = {
 	META_COMMON_SPECS,
@@ -271,6 +301,8 @@ proto_decode_put(struct proto_bytes body, struct proto_put *ret)
 
 	if (proto_fields_parse(body, &put_schema, s) < 0)
 		return -EBADMSG;
+	if (proto_slots_quota(&s[PUT_QUOTA], &s[PUT_QUOTA_PERIOD]) < 0)
+		return -EBADMSG;
 	*ret = (struct proto_put){
 		.ref = proto_slots_ref(&s[PUT_OWNER], &s[PUT_NAME]),
 		.type = s[PUT_TYPE].val,
@@ -282,6 +314,8 @@ proto_decode_put(struct proto_bytes body, struct proto_put *ret)
 		.expires = proto_slot_u64(&s[PUT_EXPIRES]),
 		.labels = s[PUT_LABEL].span,
 		.value = s[PUT_VALUE].val,
+		.quota = proto_slot_u32(&s[PUT_QUOTA]),
+		.quota_period = proto_slot_u32(&s[PUT_QUOTA_PERIOD]),
 	};
 	return 0;
 }
@@ -368,9 +402,37 @@ meta_from(const struct proto_slot *s, bool full, struct proto_meta *ret)
 		ret->grants = s[META_GRANT].span;
 		ret->shared = proto_slot_u32(&s[META_SHARED]);
 		ret->message = s[META_MESSAGE].val;
+		ret->quota = proto_slot_u32(&s[META_QUOTA]);
+		ret->quota_period = proto_slot_u32(&s[META_QUOTA_PERIOD]);
+		ret->has_usage = s[META_READS].present;
+		ret->reads = proto_slot_u64(&s[META_READS]);
+		ret->period_reads = proto_slot_u64(&s[META_PERIOD_READS]);
+		ret->has_last_read = s[META_LAST_READ].present;
+		ret->last_read = proto_slot_u64(&s[META_LAST_READ]);
+		ret->reader_uid = proto_slot_u32(&s[META_READER_UID]);
+		ret->reader_pid = proto_slot_u32(&s[META_READER_PID]);
+		ret->reader_comm = s[META_READER_COMM].val;
 	} else {
 		ret->shared = proto_slot_u32(&s[ENTRY_SHARED]);
 	}
+}
+
+/* The INFO-only fields' rules: QUOTA with QUOTA_PERIOD, READS with
+ * PERIOD_READS, and a LAST_READ with its reader's uid and pid (and
+ * perhaps its command name), a reader never without one. */
+static int
+check_info_tail(const struct proto_slot *s)
+{
+	bool last = s[META_LAST_READ].present;
+
+	if (proto_slots_quota(&s[META_QUOTA], &s[META_QUOTA_PERIOD]) < 0)
+		return -EBADMSG;
+	if (s[META_READS].present != s[META_PERIOD_READS].present)
+		return -EBADMSG;
+	if (s[META_READER_UID].present != last || s[META_READER_PID].present != last ||
+	    (s[META_READER_COMM].present && !last))
+		return -EBADMSG;
+	return 0;
 }
 
 int
@@ -381,7 +443,7 @@ proto_decode_info_reply(struct proto_bytes body, struct proto_meta *ret)
 	struct proto_iter it;
 	struct proto_bytes group;
 
-	if (proto_fields_parse(body, &meta_schema, s) < 0)
+	if (proto_fields_parse(body, &meta_schema, s) < 0 || check_info_tail(s) < 0)
 		return -EBADMSG;
 	/* The schema has checked each GRANT's fields; its rules are here. */
 	proto_iter_init(&it, &s[META_GRANT].span);

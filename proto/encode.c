@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 
+#include "proto/encoders.h"
 #include "proto/proto.h"
 
 /*
@@ -8,37 +9,9 @@
  * optional ones: a false has_* flag, a zero-length string or cursor, a
  * zero u32/u64 where proto.h says zero means "the default" (SHARED 0 among
  * them). Spans (labels, versions, grants, entries) are copied as the raw
- * field bytes they hold.
+ * field bytes they hold. The messages of export, import, audit and usage
+ * are in encode-transfer.c and encode-audit.c.
  */
-
-static void
-put_opt_string(struct buf_writer *w, uint8_t tag, struct proto_bytes b)
-{
-	if (b.len > 0)
-		proto_put_string(w, tag, b.ptr, b.len);
-}
-
-static void
-put_opt_bytes(struct buf_writer *w, uint8_t tag, struct proto_bytes b)
-{
-	if (b.len > 0)
-		proto_put_bytes(w, tag, b.ptr, b.len);
-}
-
-static void
-put_span(struct buf_writer *w, const struct proto_list_span *span)
-{
-	if (span->raw.len > 0)
-		buf_put_bytes(w, span->raw.ptr, span->raw.len);
-}
-
-static void
-put_ref(struct buf_writer *w, const struct proto_ref *ref)
-{
-	if (ref->has_owner)
-		proto_put_u32(w, PROTO_TAG_OWNER, ref->owner);
-	proto_put_string(w, PROTO_TAG_NAME, ref->name.ptr, ref->name.len);
-}
 
 int
 proto_encode_hello(struct buf_writer *w, uint32_t reqid, const struct proto_hello *m)
@@ -103,6 +76,7 @@ proto_encode_put(struct buf_writer *w, uint32_t reqid, const struct proto_put *m
 		proto_put_u64(w, PROTO_TAG_EXPIRES, m->expires);
 	put_span(w, &m->labels);
 	proto_put_bytes(w, PROTO_TAG_VALUE, m->value.ptr, m->value.len);
+	put_quota(w, m->quota, m->quota_period);
 	return proto_frame_end(w, start);
 }
 
@@ -153,6 +127,7 @@ proto_encode_named(struct buf_writer *w, uint8_t type, uint32_t reqid, const str
 	case PROTO_MSG_DISABLE:
 	case PROTO_MSG_ENABLE:
 	case PROTO_MSG_WATCH:
+	case PROTO_MSG_USAGE_RESET:
 		break;
 	default:
 		return -EINVAL;
@@ -160,6 +135,25 @@ proto_encode_named(struct buf_writer *w, uint8_t type, uint32_t reqid, const str
 	start = proto_frame_begin(w, type, reqid);
 	put_ref(w, &m->ref);
 	return proto_frame_end(w, start);
+}
+
+/* What follows SHARED in an INFO reply: MESSAGE, then quota and usage.
+ * A reader's identity belongs to its LAST_READ, so it goes with it. */
+static void
+put_info_tail(struct buf_writer *w, const struct proto_meta *m)
+{
+	put_opt_string(w, PROTO_TAG_MESSAGE, m->message);
+	put_quota(w, m->quota, m->quota_period);
+	if (m->has_usage) {
+		proto_put_u64(w, PROTO_TAG_READS, m->reads);
+		proto_put_u64(w, PROTO_TAG_PERIOD_READS, m->period_reads);
+	}
+	if (m->has_last_read) {
+		proto_put_u64(w, PROTO_TAG_LAST_READ, m->last_read);
+		proto_put_u32(w, PROTO_TAG_READER_UID, m->reader_uid);
+		proto_put_u32(w, PROTO_TAG_READER_PID, m->reader_pid);
+		put_opt_string(w, PROTO_TAG_READER_COMM, m->reader_comm);
+	}
 }
 
 void
@@ -184,6 +178,8 @@ proto_put_meta_fields(struct buf_writer *w, const struct proto_meta *m, bool wit
 	}
 	if (m->shared != 0)
 		proto_put_u32(w, PROTO_TAG_SHARED, m->shared);
+	if (with_versions)
+		put_info_tail(w, m);
 }
 
 void
@@ -201,7 +197,6 @@ proto_encode_info_reply(struct buf_writer *w, uint32_t reqid, const struct proto
 	size_t start = proto_reply_begin(w, PROTO_MSG_INFO, reqid, PROTO_OK);
 
 	proto_put_meta_fields(w, m, true);
-	put_opt_string(w, PROTO_TAG_MESSAGE, m->message);
 	return proto_frame_end(w, start);
 }
 

@@ -28,8 +28,8 @@
 #define PROTO_F_BITS 0x08u     /* U32: max is the mask of allowed bits */
 
 /* The most entries a schema may have (a group is parsed with a stack
- * array of this many slots). */
-#define PROTO_SCHEMA_MAX 16u
+ * array of this many slots; the INFO reply's is the largest). */
+#define PROTO_SCHEMA_MAX 24u
 
 struct proto_schema;
 

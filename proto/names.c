@@ -252,3 +252,168 @@ proto_slot_kind_name(uint32_t kind)
 		return NULL;
 	return slot_kind_names[kind]; /* NULL for 0 */
 }
+
+/* ASCII only, whatever the locale: status names are ASCII. */
+static bool
+ascii_case_equal(const char *a, const char *b)
+{
+	unsigned char x, y;
+
+	do {
+		x = (unsigned char)*a++;
+		y = (unsigned char)*b++;
+		if (x >= 'a' && x <= 'z')
+			x = (unsigned char)(x - 'a' + 'A');
+		if (y >= 'a' && y <= 'z')
+			y = (unsigned char)(y - 'a' + 'A');
+		if (x != y)
+			return false;
+	} while (x != '\0');
+	return true;
+}
+
+int
+proto_status_parse(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return -EINVAL;
+	for (i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++)
+		if (status_names[i] != NULL && ascii_case_equal(name, status_names[i]))
+			return (int)i;
+	return -EINVAL;
+}
+
+/* Indexed by message type: the names of DESIGN.md section 7, which are
+ * cred(1)'s subcommands. */
+static const char *const op_names[] = {
+	[0] = "connect",
+	[PROTO_MSG_HELLO] = "hello",
+	[PROTO_MSG_STATUS] = "status",
+	[PROTO_MSG_PUT] = "put",
+	[PROTO_MSG_GET] = "get",
+	[PROTO_MSG_INFO] = "info",
+	[PROTO_MSG_LIST] = "ls",
+	[PROTO_MSG_DELETE] = "rm",
+	[PROTO_MSG_ROTATE] = "rotate",
+	[PROTO_MSG_ROLLBACK] = "rollback",
+	[PROTO_MSG_UNDELETE] = "undelete",
+	[PROTO_MSG_PURGE] = "purge",
+	[PROTO_MSG_DISABLE] = "disable",
+	[PROTO_MSG_ENABLE] = "enable",
+	[PROTO_MSG_LABEL] = "label",
+	[PROTO_MSG_WATCH] = "watch",
+	[PROTO_MSG_SHARE] = "share",
+	[PROTO_MSG_UNSHARE] = "unshare",
+	[PROTO_MSG_LOCK] = "lock",
+	[PROTO_MSG_UNLOCK] = "unlock",
+	[PROTO_MSG_PASSWD] = "passwd",
+	[PROTO_MSG_KEYSLOT_LIST] = "keyslot",
+	[PROTO_MSG_KEYSLOT_ADD] = "keyslot",
+	[PROTO_MSG_KEYSLOT_RM] = "keyslot",
+	[PROTO_MSG_BACKUP] = "backup",
+	[PROTO_MSG_REKEY] = "rekey",
+	[PROTO_MSG_EXPORT] = "export",
+	[PROTO_MSG_IMPORT] = "import",
+	[PROTO_MSG_AUDIT] = "audit",
+	[PROTO_MSG_AUDIT_VERIFY] = "audit-verify",
+	[PROTO_MSG_USAGE] = "usage",
+	[PROTO_MSG_QUOTA] = "quota",
+	[PROTO_MSG_USAGE_RESET] = "usage-reset",
+};
+#define N_OPS (sizeof(op_names) / sizeof(op_names[0]))
+_Static_assert(N_OPS == PROTO_MSG_USAGE_RESET + 1, "a name for every request type");
+_Static_assert(PROTO_OP_SUPPRESSED >= N_OPS && (PROTO_OP_SUPPRESSED & PROTO_REPLY_BIT) != 0,
+	       "the suppressed op is no request type");
+
+const char *
+proto_op_name(uint8_t type)
+{
+	if (type == PROTO_OP_SUPPRESSED)
+		return "suppressed";
+	if (type >= N_OPS)
+		return NULL;
+	return op_names[type];
+}
+
+int
+proto_op_parse(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return -EINVAL;
+	for (i = 0; i < N_OPS; i++)
+		if (strcmp(name, op_names[i]) == 0)
+			return (int)i;
+	if (strcmp(name, "suppressed") == 0)
+		return (int)PROTO_OP_SUPPRESSED;
+	return -EINVAL;
+}
+
+static const char *const period_names[] = {
+	[PROTO_PERIOD_HOUR] = "hour",
+	[PROTO_PERIOD_DAY] = "day",
+	[PROTO_PERIOD_MONTH] = "month",
+};
+_Static_assert(sizeof(period_names) / sizeof(period_names[0]) == PROTO_PERIOD_MAX + 1,
+	       "a name for every period");
+
+const char *
+proto_period_name(uint32_t period)
+{
+	if (period > PROTO_PERIOD_MAX)
+		return NULL;
+	return period_names[period]; /* NULL for 0 */
+}
+
+int
+proto_period_parse(const char *name)
+{
+	uint32_t i;
+
+	if (name == NULL)
+		return -EINVAL;
+	for (i = 1; i <= PROTO_PERIOD_MAX; i++)
+		if (strcmp(name, period_names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+#define SECS_PER_HOUR 3600u
+#define SECS_PER_DAY 86400u
+
+/*
+ * The day of the month (1..31) of DAYS days after 1970-01-01, by the
+ * civil-from-days algorithm of H. Hinnant: eras of 400 years (146097
+ * days) counted from 0000-03-01, so a leap day is the last day of its
+ * year. Unsigned throughout: DAYS is never negative here.
+ */
+static uint64_t
+day_of_month(uint64_t days)
+{
+	uint64_t z = days + 719468u; /* days since 0000-03-01 */
+	uint64_t doe = z % 146097u;  /* day of the era, 0..146096 */
+	uint64_t yoe = (doe - doe / 1460u + doe / 36524u - doe / 146096u) / 365u;
+	uint64_t doy = doe - (365u * yoe + yoe / 4u - yoe / 100u); /* from March 1 */
+	uint64_t mp = (5u * doy + 2u) / 153u;                        /* March is 0 */
+
+	return doy - (153u * mp + 2u) / 5u + 1u;
+}
+
+uint64_t
+proto_period_start(uint32_t period, uint64_t now)
+{
+	uint64_t days = now / SECS_PER_DAY;
+
+	switch (period) {
+	case PROTO_PERIOD_HOUR:
+		return now - now % SECS_PER_HOUR;
+	case PROTO_PERIOD_MONTH:
+		return (days - (day_of_month(days) - 1u)) * SECS_PER_DAY;
+	case PROTO_PERIOD_DAY:
+	default:
+		return days * SECS_PER_DAY;
+	}
+}

@@ -77,6 +77,13 @@ enum proto_msg {
 	PROTO_MSG_KEYSLOT_RM = 0x17,
 	PROTO_MSG_BACKUP = 0x18,
 	PROTO_MSG_REKEY = 0x19,
+	PROTO_MSG_EXPORT = 0x1a,
+	PROTO_MSG_IMPORT = 0x1b,
+	PROTO_MSG_AUDIT = 0x1c,
+	PROTO_MSG_AUDIT_VERIFY = 0x1d,
+	PROTO_MSG_USAGE = 0x1e,
+	PROTO_MSG_QUOTA = 0x1f,
+	PROTO_MSG_USAGE_RESET = 0x20,
 	/* Sent by the agent, never requested: a reply-shaped frame (status
 	 * OK) carrying the request id of the WATCH it belongs to. */
 	PROTO_MSG_EVENT = 0xc0,
@@ -160,6 +167,40 @@ enum proto_tag {
 	PROTO_TAG_SLOT_KIND = 59,    /* u32: enum proto_slot_kind */
 	PROTO_TAG_KEYSLOT = 60,      /* group, repeatable: SLOT, SLOT_KIND, CREATED */
 	PROTO_TAG_MESSAGE = 64,      /* string */
+	PROTO_TAG_QUOTA = 65,        /* u32: reads allowed per QUOTA_PERIOD */
+	PROTO_TAG_QUOTA_PERIOD = 66, /* u32: enum proto_period */
+	PROTO_TAG_ADDED = 67,        /* u32 */
+	PROTO_TAG_SKIPPED = 68,      /* u32 */
+	PROTO_TAG_CONFLICTED = 69,   /* u32 */
+	PROTO_TAG_CONFLICT = 70,     /* string: a conflicting name, repeatable */
+	PROTO_TAG_FILTER_UID = 71,   /* u32: audit records of this caller uid */
+	PROTO_TAG_OP = 72,           /* string: operation name (proto_op_name) */
+	PROTO_TAG_STATUS = 73,       /* u32: enum proto_status */
+	PROTO_TAG_SINCE = 74,        /* u64 unix seconds, inclusive */
+	PROTO_TAG_UNTIL = 75,        /* u64 unix seconds, exclusive */
+	PROTO_TAG_RECORD = 76,       /* group, repeatable: one audit record */
+	PROTO_TAG_SEQ = 77,          /* u64 audit sequence number */
+	PROTO_TAG_TIME = 78,         /* u64 unix seconds */
+	PROTO_TAG_UID = 79,          /* u32 */
+	PROTO_TAG_GID = 80,          /* u32 */
+	PROTO_TAG_PID = 81,          /* u32 */
+	PROTO_TAG_COMM = 82,         /* string, at most 15 bytes */
+	PROTO_TAG_COUNT = 83,        /* u32: folded identical records */
+	PROTO_TAG_SECURITY = 84,     /* u32 0 or 1: a security event */
+	PROTO_TAG_SUMMARY = 85,      /* group, repeatable: OP, STATUS, COUNT (u64 as TOTAL) */
+	PROTO_TAG_CHECKED = 86,      /* u64 records checked */
+	PROTO_TAG_BROKEN_SEQ = 87,   /* u64: the first record that fails */
+	PROTO_TAG_FIRST_SEQ = 88,    /* u64: the first record kept */
+	PROTO_TAG_HEAD = 89,         /* bytes (32): the chain head */
+	PROTO_TAG_READS = 90,        /* u64 reads in total */
+	PROTO_TAG_PERIOD_READS = 91, /* u64 reads in the current period */
+	PROTO_TAG_LAST_READ = 92,    /* u64 unix seconds */
+	PROTO_TAG_READER_UID = 93,   /* u32 */
+	PROTO_TAG_READER_PID = 94,   /* u32 */
+	PROTO_TAG_READER_COMM = 95,  /* string */
+	PROTO_TAG_USAGE = 96,        /* group, repeatable: one secret's usage */
+	PROTO_TAG_TOTAL = 97,        /* u64: a summary count */
+	PROTO_TAG_PERIOD_START = 98, /* u64 unix seconds: the current period began */
 };
 
 enum proto_mode { PROTO_MODE_USER = 0, PROTO_MODE_SYSTEM = 1 };
@@ -204,6 +245,19 @@ enum proto_slot_kind { PROTO_SLOT_KEYFILE = 1, PROTO_SLOT_PASSPHRASE = 2 };
 #define PROTO_PASSPHRASE_MAX 1024u
 enum proto_rekey_flag { PROTO_REKEY_RESEAL = 1u << 0 };
 #define PROTO_REKEY_FLAGS_ALL 1u
+enum proto_export_flag { PROTO_EXPORT_CURRENT_ONLY = 1u << 0 };
+#define PROTO_EXPORT_FLAGS_ALL 1u
+enum proto_import_flag { PROTO_IMPORT_OVERWRITE = 1u << 0, PROTO_IMPORT_DRY_RUN = 1u << 1 };
+#define PROTO_IMPORT_FLAGS_ALL 3u
+#define PROTO_IMPORT_ENTRIES_MAX 10000u
+#define PROTO_CONFLICTS_MAX 64u /* conflicting names listed in a reply */
+enum proto_audit_flag { PROTO_AUDIT_SUMMARY = 1u << 0 };
+#define PROTO_AUDIT_FLAGS_ALL 1u
+#define PROTO_COMM_MAX 15u
+#define PROTO_AUDIT_HEAD_SIZE 32u /* HEAD: the MAC of the last record */
+/* Quota periods: calendar hours, days and months in UTC. */
+enum proto_period { PROTO_PERIOD_HOUR = 1, PROTO_PERIOD_DAY = 2, PROTO_PERIOD_MONTH = 3 };
+#define PROTO_PERIOD_MAX 3u
 
 /* A borrowed span of a frame: valid as long as the frame's bytes are. */
 struct proto_bytes {
@@ -268,8 +322,12 @@ bool proto_type_valid(const void *p, size_t len);
 
 /* "NOT_FOUND", ...; "UNKNOWN" for numbers not in the enum. */
 const char *proto_status_name(uint16_t status);
+/* The enum for a status name as proto_status_name() prints it, in any
+ * case ("not_found" too); -EINVAL otherwise ("UNKNOWN" included). */
+int proto_status_parse(const char *name) PROTO_WUR;
 /* The cred exit code of DESIGN.md section 8 for a status (1 if unknown). */
 int proto_status_exit(uint16_t status);
+
 /* "put", "rotated", "rolled_back", "disabled", "enabled", "deleted",
  * "undeleted", "purged", "version_purged", "revoked"; "unknown" otherwise. */
 const char *proto_event_name(uint32_t event);
@@ -304,6 +362,11 @@ struct proto_list_span {
 struct proto_iter {
 	struct buf_reader r;
 };
+/* The secret a request body names, whatever its message type (for the
+ * audit trail): the top-level OWNER?, NAME and VERSION? fields, read
+ * without validating the rest. 1 with *ret (borrowing BODY) and
+ * *ret_version (0: none) set when a valid NAME is there, 0 otherwise. */
+int proto_peek_target(struct proto_bytes body, struct proto_ref *ret, uint32_t *ret_version);
 void proto_iter_init(struct proto_iter *it, const struct proto_list_span *span);
 /* 1 and *ret set (the field's content), 0 at the end. Spans come from a
  * decoder that has validated them, so there is no error case. */
@@ -336,7 +399,8 @@ struct proto_status_reply {
 	struct proto_bytes message;
 };
 
-/* PUT: OWNER?, NAME, TYPE?, CAS?, MAX_VERSIONS?, EXPIRES?, LABEL*, VALUE. */
+/* PUT: OWNER?, NAME, TYPE?, CAS?, MAX_VERSIONS?, EXPIRES?, LABEL*, VALUE,
+ * QUOTA?, QUOTA_PERIOD? (both or neither). */
 struct proto_put {
 	struct proto_ref ref;
 	struct proto_bytes type; /* len 0: absent (generic) */
@@ -348,6 +412,7 @@ struct proto_put {
 	uint64_t expires;
 	struct proto_list_span labels;
 	struct proto_bytes value;
+	uint32_t quota, quota_period; /* QUOTA?, QUOTA_PERIOD?: 0 when absent */
 };
 /* PUT reply: VERSION (the new current version), MESSAGE?. */
 struct proto_put_reply {
@@ -399,6 +464,19 @@ struct proto_meta {
 	struct proto_list_span grants;
 	uint32_t shared;
 	struct proto_bytes message; /* INFO reply only */
+	/* INFO only (after MESSAGE): quota and usage; 0 / absent when none.
+	 * QUOTA? and QUOTA_PERIOD? both or neither; READS? and
+	 * PERIOD_READS? both or neither (has_usage); LAST_READ?
+	 * (has_last_read) exactly with READER_UID and READER_PID, and
+	 * READER_COMM? (at most PROTO_COMM_MAX) only with it. A LIST entry
+	 * has none of these. */
+	uint32_t quota, quota_period;
+	bool has_usage;
+	uint64_t reads, period_reads;
+	bool has_last_read;
+	uint64_t last_read;
+	uint32_t reader_uid, reader_pid;
+	struct proto_bytes reader_comm;
 };
 
 struct proto_version_info {
@@ -595,8 +673,8 @@ int proto_encode_put(struct buf_writer *w, uint32_t reqid, const struct proto_pu
 int proto_encode_put_reply(struct buf_writer *w, uint32_t reqid, const struct proto_put_reply *m) PROTO_WUR;
 int proto_encode_get(struct buf_writer *w, uint32_t reqid, const struct proto_get *m) PROTO_WUR;
 int proto_encode_get_reply(struct buf_writer *w, uint32_t reqid, const struct proto_get_reply *m) PROTO_WUR;
-/* TYPE is PROTO_MSG_INFO, DELETE, UNDELETE, DISABLE, ENABLE or WATCH
- * (-EINVAL otherwise). */
+/* TYPE is PROTO_MSG_INFO, DELETE, UNDELETE, DISABLE, ENABLE, WATCH or
+ * USAGE_RESET (-EINVAL otherwise). */
 int proto_encode_named(struct buf_writer *w, uint8_t type, uint32_t reqid, const struct proto_named *m) PROTO_WUR;
 int proto_encode_info_reply(struct buf_writer *w, uint32_t reqid, const struct proto_meta *m) PROTO_WUR;
 int proto_encode_list(struct buf_writer *w, uint32_t reqid, const struct proto_list *m) PROTO_WUR;
@@ -605,7 +683,12 @@ int proto_encode_list(struct buf_writer *w, uint32_t reqid, const struct proto_l
  * whose ENTRY span is already built. */
 int proto_encode_list_reply(struct buf_writer *w, uint32_t reqid, const struct proto_list_reply *m) PROTO_WUR;
 /* Body fields of one secret's metadata (the INFO reply body, or inside an
- * ENTRY group); VERSIONS and GRANT written only when with_versions. */
+ * ENTRY group). With with_versions, the whole INFO reply body: VERSIONS,
+ * GRANT, SHARED?, MESSAGE? and then the INFO-only QUOTA and QUOTA_PERIOD
+ * (each when not 0), READS and PERIOD_READS (with has_usage), LAST_READ,
+ * READER_UID and READER_PID (with has_last_read) and READER_COMM (with
+ * has_last_read, when not empty). Without it, an ENTRY's fields: the
+ * common ones and SHARED?, nothing INFO-only. */
 void proto_put_meta_fields(struct buf_writer *w, const struct proto_meta *m, bool with_versions);
 void proto_put_meta_entry(struct buf_writer *w, const struct proto_meta *m);
 int proto_encode_rotate(struct buf_writer *w, uint32_t reqid, const struct proto_rotate *m) PROTO_WUR;
@@ -621,5 +704,290 @@ int proto_encode_share(struct buf_writer *w, uint8_t type, uint32_t reqid,
 /* A reply with STATUS (for errors) and an optional MESSAGE (len 0: none). */
 int proto_encode_simple_reply(struct buf_writer *w, uint8_t type, uint32_t reqid, uint16_t status,
 			      const char *message, size_t message_len) PROTO_WUR;
+
+/* ---- export and import ----
+ * EXPORT: PASSPHRASE (seals the bundle), PREFIX? (only names under it;
+ * as LIST's), FLAGS? (enum proto_export_flag). The bundle file travels as
+ * a descriptor (SCM_RIGHTS) open for writing; the agent writes the bundle
+ * (format: docs/PROTOCOL.md, "Export bundles") and replies SECRETS (u64,
+ * how many it holds), MESSAGE?.
+ *
+ * IMPORT: PASSPHRASE? (required with a bundle descriptor), FLAGS? (enum
+ * proto_import_flag), ENTRY* (inline entries, instead of a bundle; each a
+ * group of NAME, TYPE?, EXPIRES?, LABEL*, VALUE; at most
+ * PROTO_IMPORT_ENTRIES_MAX). Exactly one of a descriptor or entries.
+ * Reply (status OK, or CONFLICT when nothing was stored because of
+ * conflicts): ADDED, SKIPPED, CONFLICTED, CONFLICT* (at most
+ * PROTO_CONFLICTS_MAX names), MESSAGE?.
+ *
+ * On the wire fields go in tag order: EXPORT is PREFIX?, FLAGS?,
+ * PASSPHRASE; IMPORT is FLAGS?, ENTRY*, PASSPHRASE? (never with ENTRY:
+ * that body is malformed); the IMPORT reply is MESSAGE?, ADDED, SKIPPED,
+ * CONFLICTED, CONFLICT*, with no more CONFLICT names than CONFLICTED and
+ * each proto_name_valid(). Entry names, types and labels are the agent's
+ * to judge, as PUT's.
+ */
+struct proto_export {
+	struct proto_bytes passphrase;
+	struct proto_bytes prefix;
+	uint32_t flags;
+};
+struct proto_export_reply {
+	uint64_t secrets;
+	struct proto_bytes message;
+};
+struct proto_import {
+	bool has_passphrase;
+	struct proto_bytes passphrase;
+	uint32_t flags;
+	struct proto_list_span entries;
+};
+/* One inline IMPORT entry (also the shape of a bundle's secrets, with
+ * VERSIONS; see proto_bundle_secret). */
+struct proto_import_entry {
+	struct proto_bytes name;
+	struct proto_bytes type;
+	bool has_expires;
+	uint64_t expires;
+	struct proto_list_span labels;
+	struct proto_bytes value;
+};
+struct proto_import_reply {
+	uint32_t added, skipped, conflicted;
+	struct proto_list_span conflicts; /* CONFLICT strings */
+	struct proto_bytes message;
+};
+int proto_decode_export(struct proto_bytes body, struct proto_export *ret) PROTO_WUR;
+int proto_encode_export(struct buf_writer *w, uint32_t reqid, const struct proto_export *m) PROTO_WUR;
+int proto_decode_export_reply(struct proto_bytes body, struct proto_export_reply *ret) PROTO_WUR;
+int proto_encode_export_reply(struct buf_writer *w, uint32_t reqid,
+			      const struct proto_export_reply *m) PROTO_WUR;
+int proto_decode_import(struct proto_bytes body, struct proto_import *ret) PROTO_WUR;
+int proto_encode_import(struct buf_writer *w, uint32_t reqid, const struct proto_import *m) PROTO_WUR;
+int proto_decode_import_entry(struct proto_bytes group, struct proto_import_entry *ret) PROTO_WUR;
+void proto_put_import_entry(struct buf_writer *w, const struct proto_import_entry *e);
+/* The import reply is decoded whatever its status (OK or CONFLICT). */
+int proto_decode_import_reply(struct proto_bytes body, struct proto_import_reply *ret) PROTO_WUR;
+int proto_encode_import_reply(struct buf_writer *w, uint32_t reqid, uint16_t status,
+			      const struct proto_import_reply *m) PROTO_WUR;
+
+/*
+ * Bundle plaintext: each secret is one chunk holding these fields (in tag
+ * order): NAME, VERSION (current), TYPE, STATE, MAX_VERSIONS, EXPIRES?,
+ * CREATED, UPDATED, LABEL*, VERSIONS* (each a group of VERSION, CREATED,
+ * CREATED_BY, VALUE), QUOTA?, QUOTA_PERIOD?. The last chunk is the
+ * trailer: SECRETS (u64, the number of secret chunks before it).
+ * proto_decode_bundle_secret() checks every rule, so what decodes can be
+ * stored as it is: NAME proto_name_valid(), TYPE proto_type_valid(),
+ * each LABEL proto_label_valid(), STATE <= PROTO_STATE_MAX, QUOTA and
+ * QUOTA_PERIOD both or neither (quota >= 1, period 1..PROTO_PERIOD_MAX),
+ * and every VERSIONS group valid (proto_decode_bundle_version(): VERSION
+ * >= 1), their VERSIONs ascending, one of them the current VERSION.
+ * proto_put_bundle_version() writes one whole VERSIONS group; the
+ * secret's versions span is such groups.
+ */
+struct proto_bundle_secret {
+	struct proto_bytes name;
+	uint32_t version;
+	struct proto_bytes type;
+	uint32_t state;
+	uint32_t max_versions;
+	bool has_expires;
+	uint64_t expires;
+	uint64_t created, updated;
+	struct proto_list_span labels;
+	struct proto_list_span versions; /* groups: proto_bundle_version */
+	uint32_t quota, quota_period;    /* 0: none */
+};
+struct proto_bundle_version {
+	uint32_t version;
+	uint64_t created;
+	uint32_t created_by;
+	struct proto_bytes value;
+};
+int proto_decode_bundle_secret(struct proto_bytes chunk, struct proto_bundle_secret *ret) PROTO_WUR;
+int proto_decode_bundle_version(struct proto_bytes group, struct proto_bundle_version *ret) PROTO_WUR;
+/* Write one secret chunk's fields (no frame header). Versions as below. */
+void proto_put_bundle_secret(struct buf_writer *w, const struct proto_bundle_secret *s);
+void proto_put_bundle_version(struct buf_writer *w, const struct proto_bundle_version *v);
+int proto_decode_bundle_trailer(struct proto_bytes chunk, uint64_t *ret_secrets) PROTO_WUR;
+void proto_put_bundle_trailer(struct buf_writer *w, uint64_t secrets);
+
+/* ---- audit ----
+ * AUDIT: OWNER? and NAME? (records whose target is that secret; OWNER
+ * alone: any of that owner's secrets), CURSOR?, LIMIT?, FLAGS? (enum
+ * proto_audit_flag), FILTER_UID?, OP?, STATUS?, SINCE?, UNTIL?.
+ * Reply: RECORD* (or, with PROTO_AUDIT_SUMMARY, SUMMARY*), NEXT_CURSOR?,
+ * MESSAGE?. A RECORD group: OWNER?, NAME?, VERSION? (the target), OP,
+ * STATUS, SEQ, TIME, UID, GID, PID, COMM?, COUNT, SECURITY?. A SUMMARY
+ * group: OP, STATUS, TOTAL (records' counts summed over the page scanned);
+ * the client adds the pages up.
+ *
+ * AUDIT_VERIFY: empty body. Reply: CHECKED, FIRST_SEQ, BROKEN_SEQ? (the
+ * first record edited, removed or out of order: the chain is broken
+ * there), HEAD? (the MAC of the last record, as sent to the journal),
+ * MESSAGE? (what was found).
+ *
+ * On the wire fields go in tag order, so replies start with NEXT_CURSOR?
+ * and MESSAGE? (an agent that streams groups writes the cursor first):
+ * AUDIT reply NEXT_CURSOR?, MESSAGE?, RECORD*, SUMMARY* (at most
+ * PROTO_LIST_LIMIT_MAX, never both kinds); AUDIT_VERIFY reply MESSAGE?,
+ * CHECKED, BROKEN_SEQ?, FIRST_SEQ, HEAD? (exactly PROTO_AUDIT_HEAD_SIZE
+ * bytes). A RECORD has COUNT >= 1, VERSION only with NAME, OP of 1 to
+ * PROTO_OP_MAX bytes, STATUS <= PROTO_STATUS_MAX, COMM at most
+ * PROTO_COMM_MAX; a SUMMARY has TOTAL >= 1. The reply decoders check
+ * every group.
+ */
+struct proto_audit {
+	bool has_owner;
+	uint32_t owner;
+	struct proto_bytes name;   /* len 0: any */
+	struct proto_bytes cursor; /* len 0: from the start */
+	uint32_t limit;            /* 0: the agent's default */
+	uint32_t flags;
+	bool has_uid;
+	uint32_t uid;
+	struct proto_bytes op;     /* len 0: any */
+	bool has_status;
+	uint32_t status;
+	bool has_since;
+	uint64_t since;
+	bool has_until;
+	uint64_t until;
+};
+struct proto_audit_record {
+	bool has_owner;
+	uint32_t owner;
+	struct proto_bytes name;
+	bool has_version;
+	uint32_t version;
+	struct proto_bytes op;
+	uint32_t status;
+	uint64_t seq;
+	uint64_t time;
+	uint32_t uid, gid, pid;
+	struct proto_bytes comm;
+	uint32_t count;
+	uint32_t security;
+};
+struct proto_audit_summary {
+	struct proto_bytes op;
+	uint32_t status;
+	uint64_t total;
+};
+struct proto_audit_reply {
+	struct proto_list_span records;   /* RECORD groups */
+	struct proto_list_span summaries; /* SUMMARY groups */
+	struct proto_bytes cursor;        /* len 0: no more pages */
+	struct proto_bytes message;
+};
+struct proto_audit_verify_reply {
+	uint64_t checked;
+	uint64_t first_seq;
+	bool has_broken;
+	uint64_t broken_seq;
+	struct proto_bytes head;
+	struct proto_bytes message;
+};
+int proto_decode_audit(struct proto_bytes body, struct proto_audit *ret) PROTO_WUR;
+int proto_encode_audit(struct buf_writer *w, uint32_t reqid, const struct proto_audit *m) PROTO_WUR;
+int proto_decode_audit_reply(struct proto_bytes body, struct proto_audit_reply *ret) PROTO_WUR;
+int proto_decode_audit_record(struct proto_bytes group, struct proto_audit_record *ret) PROTO_WUR;
+int proto_decode_audit_summary(struct proto_bytes group, struct proto_audit_summary *ret) PROTO_WUR;
+void proto_put_audit_record(struct buf_writer *w, const struct proto_audit_record *r);
+void proto_put_audit_summary(struct buf_writer *w, const struct proto_audit_summary *s);
+/* Records and summaries are added with the put helpers between
+ * proto_reply_begin() and proto_frame_end(); this writes a whole reply
+ * whose spans are already built. */
+int proto_encode_audit_reply(struct buf_writer *w, uint32_t reqid,
+			     const struct proto_audit_reply *m) PROTO_WUR;
+int proto_decode_audit_verify(struct proto_bytes body) PROTO_WUR;
+int proto_encode_audit_verify(struct buf_writer *w, uint32_t reqid) PROTO_WUR;
+int proto_decode_audit_verify_reply(struct proto_bytes body,
+				    struct proto_audit_verify_reply *ret) PROTO_WUR;
+int proto_encode_audit_verify_reply(struct buf_writer *w, uint32_t reqid,
+				    const struct proto_audit_verify_reply *m) PROTO_WUR;
+
+/* ---- usage and quotas ----
+ * USAGE: OWNER?, PREFIX?, CURSOR?, LIMIT?. Reply: USAGE* groups (OWNER,
+ * NAME, READS, PERIOD_READS, PERIOD_START, LAST_READ?, READER_UID?,
+ * READER_PID?, READER_COMM?, QUOTA?, QUOTA_PERIOD?), NEXT_CURSOR?,
+ * MESSAGE?. The period is the quota's, or the UTC day without a quota.
+ * QUOTA: OWNER?, NAME, QUOTA? and QUOTA_PERIOD? (both or neither; neither:
+ * remove the quota). USAGE_RESET: OWNER?, NAME (proto_named). Both reply
+ * with simple replies.
+ * PUT also takes QUOTA? and QUOTA_PERIOD? (after VALUE, both or neither),
+ * and the INFO reply (proto_meta) carries the secret's QUOTA?,
+ * QUOTA_PERIOD? and usage fields (READS, PERIOD_READS, LAST_READ?,
+ * READER_UID?, READER_PID?, READER_COMM?), after MESSAGE.
+ *
+ * On the wire: the USAGE reply is NEXT_CURSOR?, MESSAGE?, USAGE* (at most
+ * PROTO_LIST_LIMIT_MAX); a USAGE group is OWNER, NAME, QUOTA?,
+ * QUOTA_PERIOD?, READS, PERIOD_READS, LAST_READ?, READER_UID?,
+ * READER_PID?, READER_COMM?, PERIOD_START, with READER_UID and
+ * READER_PID exactly with LAST_READ and READER_COMM only with it.
+ * Wherever QUOTA and QUOTA_PERIOD appear: both or neither, the quota
+ * >= 1, the period 1..PROTO_PERIOD_MAX.
+ */
+struct proto_usage {
+	bool has_owner;
+	uint32_t owner;
+	struct proto_bytes prefix;
+	struct proto_bytes cursor;
+	uint32_t limit;
+};
+struct proto_usage_entry {
+	uint32_t owner;
+	struct proto_bytes name;
+	uint64_t reads, period_reads, period_start;
+	bool has_last_read;
+	uint64_t last_read;
+	uint32_t reader_uid, reader_pid; /* with has_last_read */
+	struct proto_bytes reader_comm;
+	uint32_t quota, quota_period; /* 0: none */
+};
+struct proto_usage_reply {
+	struct proto_list_span entries; /* USAGE groups */
+	struct proto_bytes cursor;
+	struct proto_bytes message;
+};
+struct proto_quota {
+	struct proto_ref ref;
+	uint32_t quota, quota_period; /* 0, 0: none */
+};
+int proto_decode_usage(struct proto_bytes body, struct proto_usage *ret) PROTO_WUR;
+int proto_encode_usage(struct buf_writer *w, uint32_t reqid, const struct proto_usage *m) PROTO_WUR;
+int proto_decode_usage_reply(struct proto_bytes body, struct proto_usage_reply *ret) PROTO_WUR;
+int proto_decode_usage_entry(struct proto_bytes group, struct proto_usage_entry *ret) PROTO_WUR;
+void proto_put_usage_entry(struct buf_writer *w, const struct proto_usage_entry *e);
+int proto_encode_usage_reply(struct buf_writer *w, uint32_t reqid,
+			     const struct proto_usage_reply *m) PROTO_WUR;
+int proto_decode_quota(struct proto_bytes body, struct proto_quota *ret) PROTO_WUR;
+int proto_encode_quota(struct buf_writer *w, uint32_t reqid, const struct proto_quota *m) PROTO_WUR;
+
+/* The operation name of a request type, as audit records and cred(1)
+ * name it: "put", "get", "info", "ls", "rm", "rotate", "rollback",
+ * "undelete", "purge", "disable", "enable", "label", "watch", "share",
+ * "unshare", "lock", "unlock", "passwd", "keyslot" (KEYSLOT_LIST, ADD
+ * and RM), "backup", "rekey", "export", "import", "audit",
+ * "audit-verify", "usage", "quota", "usage-reset", "status", "hello";
+ * "connect" for 0 (a refused connection), "suppressed" for
+ * PROTO_OP_SUPPRESSED (a summary record of the requests past a uid's
+ * audit budget); NULL for other types. At most PROTO_OP_MAX bytes. */
+#define PROTO_OP_SUPPRESSED 0xfeu
+#define PROTO_OP_MAX 32u
+const char *proto_op_name(uint8_t type);
+/* The type for an operation name (case-sensitive): the first type that
+ * proto_op_name() gives that name ("keyslot": PROTO_MSG_KEYSLOT_LIST;
+ * "connect": 0; "suppressed": PROTO_OP_SUPPRESSED), or -EINVAL. */
+int proto_op_parse(const char *name) PROTO_WUR;
+/* "hour", "day", "month"; NULL otherwise. */
+const char *proto_period_name(uint32_t period);
+/* The enum for a period name, or -EINVAL. */
+int proto_period_parse(const char *name) PROTO_WUR;
+/* The start (unix seconds, UTC) of the period holding NOW: its calendar
+ * hour, day or month. Any other PERIOD (0: no quota) is taken as a day,
+ * the period of usage counts without a quota. */
+uint64_t proto_period_start(uint32_t period, uint64_t now);
 
 #endif

@@ -7,6 +7,7 @@
  * parsed slots to a proto_ref; internal to proto/.
  */
 
+#include <errno.h>
 #include <stdint.h>
 
 #include "proto/fields.h"
@@ -27,6 +28,22 @@
 #define LABELS                                                                          \
 	{.tag = PROTO_TAG_LABEL, .kind = PROTO_KIND_STRING, .flags = PROTO_F_REPEAT,    \
 	 .max = PROTO_LABEL_MAX, .max_count = PROTO_LABELS_MAX}
+
+#define QUOTA_F U32(PROTO_TAG_QUOTA, 0)
+#define QUOTA_PERIOD_F ENUM(PROTO_TAG_QUOTA_PERIOD, 0, PROTO_PERIOD_MAX)
+
+/* QUOTA? and QUOTA_PERIOD? slots: both or neither; a quota allows at
+ * least one read, and a period is 1..PROTO_PERIOD_MAX (the schema caps
+ * it, 0 is none). 0 or -EBADMSG. */
+static inline int
+proto_slots_quota(const struct proto_slot *quota, const struct proto_slot *period)
+{
+	if (quota->present != period->present)
+		return -EBADMSG;
+	if (quota->present && (proto_slot_u32(quota) == 0 || proto_slot_u32(period) == 0))
+		return -EBADMSG;
+	return 0;
+}
 
 /* OWNER? and NAME slots as a reference (borrowing the body). */
 static inline struct proto_ref

@@ -11,6 +11,12 @@
  * groups exactly. The key requests are decoded with each type's schema,
  * and its rules (passphrase lengths, SLOT and SLOT_KIND ranges,
  * KEYSLOT_ADD's passphrase with kind PASSPHRASE only) checked.
+ * Export, import, audit, usage and quota messages likewise, with their
+ * groups (ENTRY, RECORD, SUMMARY, USAGE) decoded and written back one by
+ * one, and the rules that tie their fields together checked; an IMPORT
+ * reply is decoded with status CONFLICT too. The bytes are also decoded
+ * as bundle chunk plaintext (a secret, the trailer), re-encoded and
+ * decoded again.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -168,6 +174,15 @@ walk_entries(const struct proto_list_span *span)
 	CHECK(w.len <= span->raw.len);
 }
 
+/* A decoded quota: none, or a quota of at least one read per period. */
+static void
+check_quota(uint32_t quota, uint32_t period)
+{
+	CHECK((quota == 0) == (period == 0));
+	CHECK(period <= PROTO_PERIOD_MAX);
+	CHECK(period == 0 || proto_period_name(period) != NULL);
+}
+
 static int
 re_hello(struct proto_bytes b, struct buf_writer *w)
 {
@@ -222,6 +237,7 @@ re_put(struct proto_bytes b, struct buf_writer *w)
 		return -1;
 	CHECK(m.ref.name.len >= 1 && m.ref.name.len <= PROTO_NAME_MAX);
 	CHECK(m.type.len <= PROTO_TYPE_MAX);
+	check_quota(m.quota, m.quota_period);
 	walk_labels(&m.labels);
 	CHECK(proto_encode_put(w, 3, &m) == 0);
 	return 0;
@@ -318,6 +334,11 @@ re_info_reply(struct proto_bytes b, struct buf_writer *w)
 	if (proto_decode_info_reply(b, &m) < 0)
 		return -1;
 	CHECK(m.shared <= 1);
+	check_quota(m.quota, m.quota_period);
+	CHECK(m.has_usage || (m.reads == 0 && m.period_reads == 0));
+	CHECK(m.has_last_read || (m.last_read == 0 && m.reader_uid == 0 && m.reader_pid == 0 &&
+				  m.reader_comm.len == 0));
+	CHECK(m.reader_comm.len <= PROTO_COMM_MAX);
 	walk_labels(&m.labels);
 	walk_versions(&m.versions);
 	walk_grants(&m.grants);
@@ -617,6 +638,8 @@ re_keyslot_list_reply(struct proto_bytes b, struct buf_writer *w)
 	return 0;
 }
 
+#include "fuzz-frame-more.h"
+
 /* Indexed by message type; [0] and unknown types have none. */
 static const reenc_fn requests[] = {
 	[PROTO_MSG_HELLO] = re_hello,	    [PROTO_MSG_STATUS] = re_status,
@@ -634,10 +657,17 @@ static const reenc_fn requests[] = {
 	[PROTO_MSG_KEYSLOT_RM] = re_keyslot_rm,
 	[PROTO_MSG_BACKUP] = re_backup,
 	[PROTO_MSG_REKEY] = re_rekey,
+	[PROTO_MSG_EXPORT] = re_export,
+	[PROTO_MSG_IMPORT] = re_import,
+	[PROTO_MSG_AUDIT] = re_audit,
+	[PROTO_MSG_AUDIT_VERIFY] = re_audit_verify,
+	[PROTO_MSG_USAGE] = re_usage,
+	[PROTO_MSG_QUOTA] = re_quota,
+	[PROTO_MSG_USAGE_RESET] = re_usage_reset,
 };
 /* ROLLBACK's reply is PUT's; the other lifecycle replies, SHARE's and
- * UNSHARE's, and those of the key requests but KEYSLOT_ADD and
- * KEYSLOT_LIST (REKEY's included), are simple. */
+ * UNSHARE's, those of the key requests but KEYSLOT_ADD and KEYSLOT_LIST
+ * (REKEY's included), QUOTA's and USAGE_RESET's are simple. */
 static const reenc_fn replies[] = {
 	[PROTO_MSG_HELLO] = re_hello_reply,   [PROTO_MSG_STATUS] = re_status_reply,
 	[PROTO_MSG_PUT] = re_put_reply,	      [PROTO_MSG_GET] = re_get_reply,
@@ -654,6 +684,13 @@ static const reenc_fn replies[] = {
 	[PROTO_MSG_KEYSLOT_RM] = re_simple,
 	[PROTO_MSG_BACKUP] = re_simple,
 	[PROTO_MSG_REKEY] = re_simple,
+	[PROTO_MSG_EXPORT] = re_export_reply,
+	[PROTO_MSG_IMPORT] = re_import_reply,
+	[PROTO_MSG_AUDIT] = re_audit_reply,
+	[PROTO_MSG_AUDIT_VERIFY] = re_audit_verify_reply,
+	[PROTO_MSG_USAGE] = re_usage_reply,
+	[PROTO_MSG_QUOTA] = re_simple,
+	[PROTO_MSG_USAGE_RESET] = re_simple,
 };
 _Static_assert(sizeof(requests) == sizeof(replies), "one table size");
 #define N_TYPES (sizeof(requests) / sizeof(requests[0]))
@@ -691,6 +728,9 @@ frames(const uint8_t *data, size_t size, bool reply)
 			fn = requests[f.type];
 		else if (reply && f.type == PROTO_MSG_EVENT)
 			fn = f.status == PROTO_OK ? re_event : NULL;
+		else if (reply && f.type == (PROTO_MSG_IMPORT | PROTO_REPLY_BIT) &&
+			 f.status == PROTO_CONFLICT)
+			fn = re_import_reply_conflict;
 		else if (reply && (f.type & PROTO_REPLY_BIT) != 0 && (f.type & 0x7f) < N_TYPES)
 			fn = f.status == PROTO_OK ? replies[f.type & 0x7f] : re_simple;
 		if (fn != NULL)
@@ -717,5 +757,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	roundtrip(re_simple, body, true);
 	roundtrip(re_event, body, true);
+	roundtrip(re_import_reply_conflict, body, true);
+	bundle_chunks(body);
 	return 0;
 }

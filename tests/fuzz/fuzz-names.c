@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target for the name, label, prefix and type validators on
- * arbitrary bytes, with invariants that tie them together.
+ * arbitrary bytes, with invariants that tie them together; and for the
+ * parsers of operation, period and status names, whose results name the
+ * bytes back.
  */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "proto/proto.h"
 
@@ -53,12 +56,39 @@ check_name(const uint8_t *p, size_t n)
 	CHECK(proto_prefix_valid(slash, n + 1));
 }
 
+/* The bytes as a C string: a parsed name gives the same name back. */
+static void
+check_parsers(const uint8_t *p, size_t n)
+{
+	char s[64];
+	int r;
+
+	if (n >= sizeof(s) || memchr(p, 0, n) != NULL)
+		return;
+	memcpy(s, p, n);
+	s[n] = '\0';
+	r = proto_op_parse(s);
+	if (r >= 0) {
+		CHECK(r <= 0xff && proto_op_name((uint8_t)r) != NULL);
+		CHECK(strcmp(proto_op_name((uint8_t)r), s) == 0);
+	}
+	r = proto_period_parse(s);
+	if (r >= 0)
+		CHECK(proto_period_name((uint32_t)r) != NULL &&
+		      strcmp(proto_period_name((uint32_t)r), s) == 0);
+	r = proto_status_parse(s);
+	if (r >= 0)
+		CHECK(r <= (int)PROTO_STATUS_MAX &&
+		      strcasecmp(proto_status_name((uint16_t)r), s) == 0);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t i, eq;
 
 	check_name(data, size);
+	check_parsers(data, size);
 	if (proto_type_valid(data, size)) {
 		CHECK(size >= 1 && size <= PROTO_TYPE_MAX);
 		CHECK(proto_name_valid(data, size));

@@ -252,6 +252,7 @@ test_named_types(void **state)
 	static const uint8_t ok[] = {
 		PROTO_MSG_INFO,	   PROTO_MSG_DELETE, PROTO_MSG_UNDELETE,
 		PROTO_MSG_DISABLE, PROTO_MSG_ENABLE, PROTO_MSG_WATCH,
+		PROTO_MSG_USAGE_RESET,
 	};
 	struct proto_named m = {.ref = {.name = B("x")}};
 	struct buf_writer w;
