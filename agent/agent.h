@@ -36,6 +36,9 @@ struct agent_config {
 	uint64_t lock_timeout;  /* seconds idle before locking; 0: never */
 	uint32_t rekey_batch;   /* blobs per rekey transaction */
 	uint32_t rekey_pause_ms; /* tests: a pause before each rekey batch */
+	uint32_t audit_budget;   /* failed-request records per uid per minute */
+	uint64_t audit_retention; /* seconds audit records are kept; 0: forever */
+	bool no_read_audit;      /* benchmarks only: reads leave no record */
 };
 
 struct store;
@@ -46,6 +49,8 @@ struct conn;
 struct watch;
 struct ratelimit;
 struct worker;
+struct audit;
+struct usage;
 
 struct agent {
 	struct agent_config cfg;
@@ -78,6 +83,8 @@ struct agent {
 	struct conn *rekey_conn; /* waiting for the rekey to finish */
 	uint32_t rekey_reqid;
 	bool rekey_running;      /* a batch is queued */
+	struct audit *audit;
+	struct usage *usage;
 };
 
 /* Seconds since the epoch, and monotonic milliseconds. */

@@ -14,6 +14,7 @@
 #include "conn.h"
 #include "ops.h"
 #include "ratelimit.h"
+#include "audit.h"
 #include "watch.h"
 
 #define IN_CHUNK 4096u
@@ -73,12 +74,14 @@ conn_accept(struct agent *a)
 	if (a->n_conns >= a->cfg.max_conns) {
 		log_warn("refused a connection from uid %u pid %d: %u connections open",
 			 (unsigned)p.uid, (int)p.pid, a->n_conns);
+		audit_note(a, &p, AUDIT_OP_CONNECT, NULL, PROTO_RATE_LIMITED);
 		close(fd);
 		return;
 	}
 	if (conns_of_uid(a, p.uid) >= a->cfg.max_conns_per_uid) {
 		log_warn("refused a connection from uid %u pid %d: %u connections of that uid open",
 			 (unsigned)p.uid, (int)p.pid, a->cfg.max_conns_per_uid);
+		audit_note(a, &p, AUDIT_OP_CONNECT, NULL, PROTO_RATE_LIMITED);
 		close(fd);
 		return;
 	}
@@ -102,6 +105,8 @@ conn_accept(struct agent *a)
 		log_warn("refused a connection from uid %u pid %d: this agent serves uid %u only",
 			 (unsigned)p.uid, (int)p.pid, (unsigned)a->uid);
 	}
+	if (c->refused)
+		audit_note(a, &p, AUDIT_OP_CONNECT, NULL, PROTO_DENIED);
 	ev.events = EPOLLIN;
 	ev.data.ptr = c;
 	if (epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -224,6 +229,9 @@ conn_reply_begin(struct agent *a, struct conn *c, size_t n, struct buf_writer *w
 void
 conn_reply_commit(struct conn *c, const struct buf_writer *w)
 {
+	/* The status of the (last) reply, for the audit record. */
+	if (w->len >= PROTO_REPLY_HDR)
+		c->last_status = (uint16_t)((w->data[9] << 8) | w->data[10]);
 	c->out_len += w->len;
 }
 
@@ -392,10 +400,12 @@ conn_process(struct agent *a, struct conn *c)
 				c->wait_mem = true;
 				break;
 			}
+			audit_note_frame(a, &c->peer, &f, PROTO_RATE_LIMITED, 0);
 			c->in_pos += (size_t)r;
 			continue;
 		}
 		switch (ops_dispatch(a, c, &f)) {
+		case OPS_WAIT: /* retried when the audit trail has settled */
 		case OPS_NOMEM:
 			c->wait_mem = true;
 			break;

@@ -39,6 +39,9 @@ struct conn {
 	bool write_pending; /* waiting for the writer or the worker */
 	bool wait_mem;
 	int held_fd; /* a descriptor the peer passed (SCM_RIGHTS), or -1 */
+	uint16_t last_status;   /* of the last reply queued */
+	uint32_t audit_version; /* the version the request's record names */
+	uint64_t audit_ticket;  /* an AUDIT request waiting for records */
 };
 
 /* Accept one connection from the listening socket (nonblocking). */

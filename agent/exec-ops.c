@@ -9,12 +9,14 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/smem.h"
+#include "audit.h"
 #include "authz.h"
 #include "exec.h"
 #include "keys.h"
 #include "rekey.h"
 #include "seal.h"
 #include "store.h"
+#include "transfer.h"
 #include "writer.h"
 
 static const uint8_t type_generic[] = "generic";
@@ -70,6 +72,10 @@ exec_put(struct agent *a, MDB_txn *t, struct wjob *j)
 			m.expires = p->expires;
 		if (p->labels.count > 0)
 			m.labels = p->labels;
+		if (p->quota != 0) {
+			m.quota = p->quota;
+			m.quota_period = p->quota_period;
+		}
 		r = exec_new_version(a, t, j->owner, j->name, &m, p->value.ptr, p->value.len, j);
 	}
 	free(copy);
@@ -102,37 +108,6 @@ exec_rotate(struct agent *a, MDB_txn *t, struct wjob *j)
 	return r;
 }
 
-/* Unseal version VER of M into locked memory (*ret, freed by the caller). */
-static int
-open_version(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes name,
-	     const struct meta_rec *m, uint32_t ver, uint8_t **ret, size_t *ret_len,
-	     struct wjob *j)
-{
-	struct seal_aad aad = {owner, m->id, name.ptr, name.len, ver, m->type.ptr, m->type.len};
-	uint8_t bkey[STORE_BLOB_KEY_MAX], *buf;
-	size_t klen = store_blob_key(bkey, owner, name.ptr, name.len, ver), plen;
-	struct proto_bytes blob;
-
-	if (store_get(t, a->store->blob, bkey, klen, &blob) < 0 ||
-	    seal_blob_plain_len(blob.ptr, blob.len, &plen) < 0)
-		return exec_fail(j, PROTO_INTERNAL, "the value of version %u is missing", ver);
-	buf = smem_alloc(plen > 0 ? plen : 1);
-	if (buf == NULL)
-		return exec_fail(j, PROTO_INTERNAL, "cannot lock memory");
-	if (seal_open_blob(a->keys, writer_dek(a->writer), &aad, blob.ptr, blob.len, buf) < 0) {
-		smem_free(buf);
-		log_err("uid %u: %.*s version %u fails authentication (moved or tampered with)",
-			(unsigned)owner, (int)name.len, (const char *)name.ptr, ver);
-		return exec_fail(j, PROTO_INTERNAL,
-				 "the stored value of version %u fails authentication "
-				 "(record moved or tampered with)",
-				 ver);
-	}
-	*ret = buf;
-	*ret_len = plen;
-	return 0;
-}
-
 static int
 exec_rollback(struct agent *a, MDB_txn *t, struct wjob *j)
 {
@@ -148,7 +123,7 @@ exec_rollback(struct agent *a, MDB_txn *t, struct wjob *j)
 	if (!record_has_version(&m, to))
 		r = exec_fail(j, PROTO_NOT_FOUND, "version %u not found", to);
 	if (r == 0)
-		r = open_version(a, t, j->owner, j->name, &m, to, &plain, &len, j);
+		r = exec_open_version(a, t, j->owner, j->name, &m, to, &plain, &len, j);
 	if (r == 0)
 		r = exec_new_version(a, t, j->owner, j->name, &m, plain, len, j);
 	smem_free(plain);
@@ -468,15 +443,38 @@ exec_share(struct agent *a, MDB_txn *t, struct wjob *j)
 	return 0;
 }
 
+static int
+exec_quota(struct agent *a, MDB_txn *t, struct wjob *j)
+{
+	struct meta_rec m;
+	uint8_t *copy = NULL;
+	int r;
+
+	r = exec_load_live(a, t, j->owner, j->name, &m, &copy, j);
+	if (r < 0)
+		return r;
+	m.quota = j->req.quota.quota;
+	m.quota_period = j->req.quota.quota_period;
+	m.updated = agent_now();
+	r = exec_save(a, t, j->owner, j->name, &m, j);
+	j->version = m.version;
+	j->state = m.state;
+	free(copy);
+	return r;
+}
+
 /* What each mutation needs of its caller (DESIGN.md section 6). */
 static int
 need_of(const struct wjob *j)
 {
 	switch (j->type) {
 	case PROTO_MSG_PUT:
-		/* Changing how many versions are kept is the owner's call. */
-		return j->req.put.has_max_versions ? AUTHZ_OWNER : AUTHZ_WRITE;
+		/* Changing how many versions are kept, or the quota, is the
+		 * owner's call. */
+		return j->req.put.has_max_versions || j->req.put.quota != 0 ? AUTHZ_OWNER
+									     : AUTHZ_WRITE;
 	case PROTO_MSG_PURGE:
+	case PROTO_MSG_QUOTA:
 	case PROTO_MSG_SHARE:
 	case PROTO_MSG_UNSHARE:
 		return AUTHZ_OWNER;
@@ -493,6 +491,8 @@ ops_write_exec(struct agent *a, MDB_txn *t, struct wjob *j)
 	case PROTO_MSG_KEYSLOT_ADD:
 	case PROTO_MSG_KEYSLOT_RM:
 		return ops_exec_slot(a, t, j); /* needs no unlocked key */
+	case OPS_JOB_AUDIT:
+		return audit_exec_flush(a, t, j); /* recorded while locked too */
 	default:
 		break;
 	}
@@ -502,6 +502,8 @@ ops_write_exec(struct agent *a, MDB_txn *t, struct wjob *j)
 		return rekey_exec_start(a, t, j);
 	if (j->type == OPS_JOB_REKEY)
 		return rekey_exec_batch(a, t, j);
+	if (j->type == PROTO_MSG_IMPORT)
+		return ops_exec_import(a, t, j); /* the caller's own namespace */
 	if (j->type != OPS_JOB_SWEEP && exec_authz(a, t, j, need_of(j)) < 0)
 		return -1;
 	switch (j->type) {
@@ -516,6 +518,7 @@ ops_write_exec(struct agent *a, MDB_txn *t, struct wjob *j)
 	case PROTO_MSG_LABEL: return exec_label(a, t, j);
 	case PROTO_MSG_SHARE:
 	case PROTO_MSG_UNSHARE: return exec_share(a, t, j);
+	case PROTO_MSG_QUOTA: return exec_quota(a, t, j);
 	case OPS_JOB_SWEEP: return exec_sweep(a, t, j);
 	default: abort();
 	}

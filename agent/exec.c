@@ -7,10 +7,13 @@
 
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/smem.h"
 #include "authz.h"
+#include "keys.h"
 #include "exec.h"
 #include "seal.h"
 #include "store.h"
+#include "usage.h"
 #include "writer.h"
 
 int
@@ -122,8 +125,8 @@ del_blob(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes name, u
 	return 0;
 }
 
-static int
-seal_into_store(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes name,
+int
+exec_seal_version(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes name,
 		const struct meta_rec *m, const uint8_t *value, size_t len, struct wjob *j)
 {
 	struct seal_aad aad = {owner, m->id, name.ptr, name.len, m->version, m->type.ptr,
@@ -171,7 +174,7 @@ exec_new_version(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes
 	m->n_versions -= drop;
 	m->updated = agent_now();
 	if (r == 0)
-		r = seal_into_store(a, t, owner, name, m, value, len, j);
+		r = exec_seal_version(a, t, owner, name, m, value, len, j);
 	if (r == 0)
 		r = exec_save(a, t, owner, name, m, j);
 	free(versions);
@@ -212,5 +215,38 @@ exec_purge_all(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes n
 	r = store_del(t, a->store->meta, key, klen);
 	if (r < 0 && r != -ENOENT)
 		return exec_store_error(j, r);
+	r = usage_del(a, t, key, klen);
+	if (r < 0)
+		return exec_store_error(j, r);
+	return 0;
+}
+
+int
+exec_open_version(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes name,
+	     const struct meta_rec *m, uint32_t ver, uint8_t **ret, size_t *ret_len,
+	     struct wjob *j)
+{
+	struct seal_aad aad = {owner, m->id, name.ptr, name.len, ver, m->type.ptr, m->type.len};
+	uint8_t bkey[STORE_BLOB_KEY_MAX], *buf;
+	size_t klen = store_blob_key(bkey, owner, name.ptr, name.len, ver), plen;
+	struct proto_bytes blob;
+
+	if (store_get(t, a->store->blob, bkey, klen, &blob) < 0 ||
+	    seal_blob_plain_len(blob.ptr, blob.len, &plen) < 0)
+		return exec_fail(j, PROTO_INTERNAL, "the value of version %u is missing", ver);
+	buf = smem_alloc(plen > 0 ? plen : 1);
+	if (buf == NULL)
+		return exec_fail(j, PROTO_INTERNAL, "cannot lock memory");
+	if (seal_open_blob(a->keys, writer_dek(a->writer), &aad, blob.ptr, blob.len, buf) < 0) {
+		smem_free(buf);
+		log_err("uid %u: %.*s version %u fails authentication (moved or tampered with)",
+			(unsigned)owner, (int)name.len, (const char *)name.ptr, ver);
+		return exec_fail(j, PROTO_INTERNAL,
+				 "the stored value of version %u fails authentication "
+				 "(record moved or tampered with)",
+				 ver);
+	}
+	*ret = buf;
+	*ret_len = plen;
 	return 0;
 }

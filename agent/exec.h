@@ -31,6 +31,17 @@ int exec_save(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes na
 int exec_new_version(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes name,
 		     struct meta_rec *m, const uint8_t *value, size_t len, struct wjob *j);
 
+/* Unseal version VER of M into locked memory (*ret, *ret_len; the caller
+ * frees it with smem_free). */
+int exec_open_version(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes name,
+		      const struct meta_rec *m, uint32_t ver, uint8_t **ret, size_t *ret_len,
+		      struct wjob *j);
+
+/* Seal VALUE as version M->version of the secret (the record is not
+ * touched). */
+int exec_seal_version(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes name,
+		      const struct meta_rec *m, const uint8_t *value, size_t len, struct wjob *j);
+
 /* Destroy a secret now: every blob, its record and its trash entry. */
 int exec_purge_all(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes name,
 		   const struct meta_rec *m, struct wjob *j);

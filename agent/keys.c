@@ -36,6 +36,8 @@ struct keys {
 	uint32_t vk_current;
 	uint32_t vk_gen[KEYS_VK_MAX]; /* 0: unused */
 	char *keyfile;
+	uint8_t *audit; /* the audit key: locked, kept across lock */
+	bool audit_loaded;
 };
 
 const uint8_t *
@@ -57,6 +59,12 @@ const uint8_t *
 keys_mac_key(const struct keys *k)
 {
 	return k->sec->mac;
+}
+
+const uint8_t *
+keys_audit_key(const struct keys *k)
+{
+	return k->audit_loaded ? k->audit : NULL;
 }
 
 bool
@@ -106,6 +114,7 @@ keys_free(struct keys *k)
 	if (k == NULL)
 		return;
 	smem_free(k->sec);
+	smem_free(k->audit);
 	pthread_rwlock_destroy(&k->rw);
 	free(k->keyfile);
 	free(k);
@@ -190,6 +199,8 @@ derive_mac_key(struct keys_secret *sec)
 		       : -EIO;
 }
 
+static int load_audit_key(struct keys *k, struct store *s);
+
 /* Write the records of a new store: format, id, SLOT (wrapping a fresh
  * MK under the KEK in sec->kek), VK 1. */
 static int
@@ -224,8 +235,13 @@ store_init(struct store *s, struct keys *k, struct slot_rec *slot)
 		store_txn_abort(t);
 		return r;
 	}
-	k->locked = false;
-	return store_txn_commit(t);
+	r = store_txn_commit(t);
+	if (r < 0)
+		return r;
+	r = load_audit_key(k, s);
+	if (r == 0)
+		k->locked = false;
+	return r;
 }
 
 static int
@@ -257,7 +273,56 @@ load_vks(MDB_txn *t, struct store *s, struct keys *k)
 	return keys_vk(k, gen) != NULL ? 0 : -EBADMSG;
 }
 
-/* With sec->mk set: derive, load the VKs, and mark unlocked. */
+#define AUDIT_KEY_AAD "credagent/audit-key"
+
+/*
+ * The audit key, once per agent life: unwrapped from the "audit-key"
+ * record, or made and stored (wrapped by MK) by the first unlock of a
+ * store that has none. Lock leaves it in place; rekey never changes it.
+ */
+static int
+load_audit_key(struct keys *k, struct store *s)
+{
+	uint8_t wrapped[SEAL_WRAPPED_SIZE];
+	struct proto_bytes v;
+	MDB_txn *t;
+	int r;
+
+	if (k->audit_loaded)
+		return 0;
+	r = store_read_begin(s, &t);
+	if (r < 0)
+		return r;
+	r = store_get(t, s->sys, "audit-key", 9, &v);
+	if (r == 0) {
+		r = v.len == SEAL_WRAPPED_SIZE
+			    ? seal_unwrap_key(k->sec->mk, AUDIT_KEY_AAD, strlen(AUDIT_KEY_AAD),
+					      v.ptr, k->audit)
+			    : -EBADMSG;
+		store_read_end(s);
+		k->audit_loaded = r == 0;
+		return r < 0 ? -EBADMSG : 0;
+	}
+	store_read_end(s);
+	if (r != -ENOENT)
+		return r;
+	randombytes_buf(k->audit, SEAL_KEY_SIZE);
+	seal_wrap_key(k->sec->mk, AUDIT_KEY_AAD, strlen(AUDIT_KEY_AAD), k->audit, wrapped);
+	r = store_txn_begin(s, NULL, &t);
+	if (r < 0)
+		return r;
+	r = store_put(t, s->sys, "audit-key", 9, wrapped, sizeof(wrapped));
+	if (r < 0) {
+		store_txn_abort(t);
+		return r;
+	}
+	r = store_txn_commit(t);
+	k->audit_loaded = r == 0;
+	return r;
+}
+
+/* With sec->mk set: derive, load the VKs and the audit key, and mark
+ * unlocked. */
 static int
 finish_unlock(struct keys *k, struct store *s)
 {
@@ -272,6 +337,9 @@ finish_unlock(struct keys *k, struct store *s)
 		return r;
 	r = load_vks(t, s, k);
 	store_read_end(s);
+	if (r < 0)
+		return r;
+	r = load_audit_key(k, s);
 	if (r < 0)
 		return r;
 	k->locked = false;
@@ -428,9 +496,11 @@ keys_new(const char *keyfile, struct keys **ret, char *errbuf, size_t errlen)
 	if (k == NULL)
 		return -ENOMEM;
 	k->sec = smem_alloc(sizeof(*k->sec));
+	k->audit = smem_alloc(SEAL_KEY_SIZE);
 	k->keyfile = strdup(keyfile != NULL ? keyfile : "");
-	if (k->sec == NULL || k->keyfile == NULL) {
+	if (k->sec == NULL || k->audit == NULL || k->keyfile == NULL) {
 		smem_free(k->sec);
+		smem_free(k->audit);
 		free(k->keyfile);
 		free(k);
 		snprintf(errbuf, errlen, "cannot lock memory for keys (raise RLIMIT_MEMLOCK)");

@@ -10,6 +10,7 @@
  * sys records: "format" u32; "store-id" 16 bytes; "slot/N" (slot.h);
  *   "vk/G"    wrapped VK                     (AAD "credagent/vk" | G)
  *   "vk-current" u32 G | MAC
+ *   "audit-key" the audit key wrapped by MK (AAD "credagent/audit-key")
  *
  * Locking: the event loop is the only thread that changes the keys (lock,
  * unlock); the writer thread holds keys_read_begin() over each batch, so a
@@ -73,6 +74,9 @@ void keys_read_end(struct keys *k);
 /* The VK of generation GEN, or NULL if not loaded. */
 const uint8_t *keys_vk(const struct keys *k, uint32_t gen);
 uint32_t keys_vk_current(const struct keys *k);
+/* The audit key (SEAL_KEY_SIZE bytes), or NULL before the first unlock
+ * of this agent's life. Lock does not wipe it. */
+const uint8_t *keys_audit_key(const struct keys *k);
 /* The key for record MACs, derived from MK. */
 const uint8_t *keys_mac_key(const struct keys *k);
 

@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "arena.h"
+#include "audit.h"
 #include "conn.h"
 #include "loop.h"
 #include "ops.h"
@@ -21,7 +22,7 @@
 #define MAX_EVENTS 64
 
 /* Non-connection sources, told apart by address. */
-static char src_listen, src_signal, src_timer, src_writer, src_worker;
+static char src_listen, src_signal, src_timer, src_writer, src_worker, src_audit;
 
 uint64_t
 agent_now(void)
@@ -83,7 +84,8 @@ loop_init(struct agent *a)
 	    (r = watch(a, a->signal_fd, &src_signal)) < 0 ||
 	    (r = watch(a, a->timer_fd, &src_timer)) < 0 ||
 	    (r = watch(a, writer_fd(a->writer), &src_writer)) < 0 ||
-	    (r = watch(a, worker_fd(a->worker), &src_worker)) < 0)
+	    (r = watch(a, worker_fd(a->worker), &src_worker)) < 0 ||
+	    (r = watch(a, audit_timer_fd(a), &src_audit)) < 0)
 		return r;
 	return 0;
 }
@@ -142,6 +144,7 @@ on_timer(struct agent *a)
 	if (!keys_locked(a->keys))
 		sweep_tick(a);
 	autolock_tick(a);
+	audit_tick(a);
 }
 
 static void
@@ -185,6 +188,8 @@ loop_run(struct agent *a)
 				on_writer(a);
 			else if (src == &src_worker)
 				worker_reap(a, a->worker);
+			else if (src == &src_audit)
+				audit_on_timer(a);
 			else
 				conn_event(a, src, evs[i].events);
 		}

@@ -24,6 +24,7 @@
 #include "common/util.h"
 #include "proto/proto.h"
 #include "admin.h"
+#include "audit.h"
 #include "arena.h"
 #include "conn.h"
 #include "keys.h"
@@ -35,6 +36,7 @@
 #include "seal.h"
 #include "sock.h"
 #include "store.h"
+#include "usage.h"
 #include "worker.h"
 #include "writer.h"
 
@@ -65,6 +67,9 @@ enum {
 	OPT_RESTORE,
 	OPT_REKEY_BATCH,
 	OPT_REKEY_PAUSE,
+	OPT_AUDIT_BUDGET,
+	OPT_AUDIT_RETENTION,
+	OPT_NO_READ_AUDIT,
 };
 
 static const struct option long_opts[] = {
@@ -91,6 +96,9 @@ static const struct option long_opts[] = {
 	{"restore", required_argument, NULL, OPT_RESTORE},
 	{"test-rekey-batch", required_argument, NULL, OPT_REKEY_BATCH},
 	{"test-rekey-pause", required_argument, NULL, OPT_REKEY_PAUSE},
+	{"audit-budget", required_argument, NULL, OPT_AUDIT_BUDGET},
+	{"audit-retention", required_argument, NULL, OPT_AUDIT_RETENTION},
+	{"bench-no-read-audit", no_argument, NULL, OPT_NO_READ_AUDIT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -105,6 +113,7 @@ usage(FILE *f)
 		"                  [--retention DURATION] [--admin-group GROUP]\n"
 		"                  [--rate-limit N] [--rate-burst N] [--lock-timeout DURATION]\n"
 		"                  [--kdf min|interactive|moderate|sensitive] [--debug]\n"
+		"                  [--audit-budget N] [--audit-retention DURATION|forever]\n"
 		"       credagentd --init-passphrase [-d STATE_DIR] [--kdf LEVEL]\n"
 		"       credagentd --restore BACKUP [-d STATE_DIR]\n"
 		"       credagentd -k\n"
@@ -208,6 +217,25 @@ parse_args(int argc, char **argv, struct agent_config *cfg, struct cmdline *cl)
 			}
 			cfg->retention = v;
 			break;
+		case OPT_AUDIT_BUDGET:
+			if (util_parse_u64(optarg, 1000000, &v) < 0 || v == 0) {
+				fprintf(stderr, "credagentd: bad --audit-budget: %s\n", optarg);
+				return -EINVAL;
+			}
+			cfg->audit_budget = (uint32_t)v;
+			break;
+		case OPT_AUDIT_RETENTION:
+			if (strcmp(optarg, "forever") == 0) {
+				cfg->audit_retention = 0;
+			} else if (util_parse_duration(optarg, &v) < 0 || v == 0 ||
+				   v > (100ull * 365 * 86400)) {
+				fprintf(stderr, "credagentd: bad --audit-retention: %s\n", optarg);
+				return -EINVAL;
+			} else {
+				cfg->audit_retention = v;
+			}
+			break;
+		case OPT_NO_READ_AUDIT: cfg->no_read_audit = true; break;
 		case OPT_ADMIN_GROUP: cfg->admin_group = optarg; break;
 		case OPT_NO_PIDFD: cfg->no_pidfd = true; break;
 		case OPT_RATE:
@@ -486,6 +514,10 @@ start(struct agent *a, int *lock_fd, char *err, size_t errlen)
 		return r;
 	if (keys_locked(a->keys))
 		log_notice("the store is locked: unlock it with cred unlock");
+	if ((r = audit_start(a)) < 0 || (r = usage_start(a)) < 0) {
+		snprintf(err, errlen, "cannot read the audit trail: %s", strerror(-r));
+		return r;
+	}
 	if ((r = writer_start(a, &a->writer)) < 0 || (r = worker_start(a, &a->worker)) < 0 ||
 	    (r = loop_init(a)) < 0) {
 		snprintf(err, errlen, "cannot start: %s", strerror(-r));
@@ -500,6 +532,8 @@ stop(struct agent *a, int lock_fd)
 	/* The worker first: what it finishes may hand work to the writer. */
 	worker_free(a, a->worker);
 	a->worker = NULL;
+	/* The last audit records and usage counters, before the writer goes. */
+	audit_shutdown(a);
 	writer_stop(a->writer);
 	if (a->writer != NULL) {
 		/* Answer what the writer finished: those writes are on disk. */
@@ -522,6 +556,9 @@ stop(struct agent *a, int lock_fd)
 			unlink(a->cfg.sock_path);
 	}
 	writer_free(a->writer);
+	audit_stopped(a);
+	audit_free(a->audit);
+	usage_free(a->usage);
 	loop_fini(a);
 	store_close(a->store);
 	keys_free(a->keys);
@@ -597,6 +634,8 @@ main(int argc, char **argv)
 	a.cfg.kdf_ops = crypto_pwhash_OPSLIMIT_MODERATE;
 	a.cfg.kdf_mem = crypto_pwhash_MEMLIMIT_MODERATE;
 	a.cfg.rekey_batch = 256;
+	a.cfg.audit_budget = AUDIT_BUDGET_DEFAULT;
+	a.cfg.audit_retention = AUDIT_RETENTION_DEFAULT;
 	if (parse_args(argc, argv, &a.cfg, &cl) < 0)
 		return 2;
 	if (cl.kill)

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "common/log.h"
+#include "audit.h"
 #include "exec.h"
 #include "common/smem.h"
 #include "keys.h"
@@ -99,6 +100,7 @@ kjob_reply(struct agent *a, struct kjob *k)
 {
 	struct conn *c = k->conn;
 
+	audit_note(a, &k->peer, k->type, NULL, k->status);
 	if (!c->dead) {
 		int r = k->type == PROTO_MSG_KEYSLOT_ADD && k->status == PROTO_OK
 				? 0
@@ -346,6 +348,13 @@ ops_keys(struct agent *a, struct conn *c, const struct proto_frame *f)
 		return ops_keys_job(a, c, f, 0, m.flags);
 	default:
 		break;
+	}
+	if (f->type == PROTO_MSG_PASSWD || f->type == PROTO_MSG_KEYSLOT_ADD) {
+		struct buf_writer w;
+
+		/* The writer answers these: their reply's space now. */
+		if (conn_reply_begin(a, c, OPS_WRITE_REPLY_MAX, &w) < 0)
+			return OPS_NOMEM;
 	}
 	k = kjob_new(c, f);
 	if (k == NULL)

@@ -6,11 +6,13 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "audit.h"
 #include "authz.h"
 #include "keys.h"
 #include "record.h"
 #include "seal.h"
 #include "store.h"
+#include "usage.h"
 #include "ops.h"
 
 #define LIST_LIMIT_DEFAULT 100u
@@ -97,6 +99,11 @@ ops_status(struct agent *a, struct conn *c, const struct proto_frame *f)
 	rep.mode = a->cfg.system_mode ? PROTO_MODE_SYSTEM : PROTO_MODE_USER;
 	rep.locked = keys_locked(a->keys) ? 1 : 0;
 	rep.uptime = agent_mono_ms() / 1000 - a->started;
+	if (audit_failing(a)) {
+		static const char why[] = "the audit trail cannot be written: values are withheld";
+
+		rep.message = (struct proto_bytes){(const uint8_t *)why, sizeof(why) - 1};
+	}
 	if (conn_reply_begin(a, c, 160, &w) < 0)
 		return OPS_NOMEM;
 	if (proto_encode_status_reply(&w, f->reqid, &rep) < 0)
@@ -202,6 +209,53 @@ format_time(char *out, size_t size, const char *prefix, uint64_t t)
 		strftime(out + n, size - n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The next period's start after NOW. */
+static uint64_t
+next_period(uint32_t period, uint64_t now)
+{
+	uint64_t start = proto_period_start(period, now);
+
+	/* 32 days past a month's first day is always inside the next one. */
+	switch (period) {
+	case PROTO_PERIOD_HOUR: return start + 3600;
+	case PROTO_PERIOD_DAY: return start + 86400;
+	default: return proto_period_start(period, start + 32 * 86400);
+	}
+}
+
+/* A GET within the quota: answered, then counted. */
+static enum ops_result
+counted_get(struct agent *a, struct conn *c, const struct proto_frame *f, MDB_txn *t,
+	    uint32_t owner, const struct proto_ref *ref, const struct meta_rec *m, uint32_t ver,
+	    const char *note)
+{
+	uint64_t now = agent_now();
+	struct usage_ent *u;
+	struct usage_rec *ur;
+	enum ops_result res;
+	char when[64];
+	int r;
+
+	if (a->cfg.no_read_audit && m->quota == 0)
+		return get_reply(a, c, f, t, owner, ref, m, ver, note); /* benchmarks */
+	r = usage_get(a, t, owner, ref->name, &u);
+	if (r < 0)
+		return ops_fail(a, c, f, PROTO_INTERNAL, "%s",
+				r == -EBADMSG ? "its usage record fails the integrity check"
+					      : "out of memory");
+	ur = usage_rec_at(u, m->quota_period, now);
+	if (m->quota != 0 && ur->period_reads >= m->quota) {
+		format_time(when, sizeof(when), "", next_period(m->quota_period, now));
+		return ops_fail(a, c, f, PROTO_QUOTA_EXCEEDED,
+				"read quota of %u per %s used up until %s", m->quota,
+				proto_period_name(m->quota_period), when);
+	}
+	res = get_reply(a, c, f, t, owner, ref, m, ver, note);
+	if (res == OPS_DONE && c->last_status == PROTO_OK)
+		usage_count_read(a, u, &c->peer, now);
+	return res;
+}
+
 enum ops_result
 ops_get(struct agent *a, struct conn *c, const struct proto_frame *f)
 {
@@ -234,8 +288,14 @@ ops_get(struct agent *a, struct conn *c, const struct proto_frame *f)
 		res = ops_fail(a, c, f, PROTO_EXPIRED, "%s", note);
 	else if (!record_has_version(&rec, ver))
 		res = ops_fail(a, c, f, PROTO_NOT_FOUND, "version %u not found", ver);
+	else if (audit_failing(a))
+		res = ops_fail(a, c, f, PROTO_INTERNAL,
+			       "values are withheld: the audit trail cannot be written "
+			       "(see the agent's log)");
 	else
-		res = get_reply(a, c, f, t, owner, &m.ref, &rec, ver, note);
+		res = counted_get(a, c, f, t, owner, &m.ref, &rec, ver, note);
+	if (st == PROTO_OK)
+		c->audit_version = ver;
 	store_read_end(a->store);
 	return res;
 }
@@ -307,6 +367,28 @@ grants_span(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes name
 	return 0;
 }
 
+/* The usage fields of an INFO reply (left out if they cannot be read). */
+static void
+usage_to_proto(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes name,
+	       const struct meta_rec *m, struct proto_meta *pm)
+{
+	struct usage_ent *u;
+	struct usage_rec *ur;
+
+	if (usage_get(a, t, owner, name, &u) < 0)
+		return;
+	ur = usage_rec_at(u, m->quota_period, agent_now());
+	pm->has_usage = true;
+	pm->reads = ur->reads;
+	pm->period_reads = ur->period_reads;
+	pm->has_last_read = ur->last_read != 0;
+	pm->last_read = ur->last_read;
+	pm->reader_uid = ur->reader_uid;
+	pm->reader_pid = ur->reader_pid;
+	pm->reader_comm = (struct proto_bytes){(const uint8_t *)ur->reader_comm,
+					       strlen(ur->reader_comm)};
+}
+
 enum ops_result
 ops_info(struct agent *a, struct conn *c, const struct proto_frame *f)
 {
@@ -333,6 +415,7 @@ ops_info(struct agent *a, struct conn *c, const struct proto_frame *f)
 	}
 	record_to_proto(&rec, owner, m.ref.name, &pm);
 	pm.shared = owner != (uint32_t)c->peer.uid;
+	usage_to_proto(a, t, owner, m.ref.name, &rec, &pm);
 	if (!pm.shared && grants_span(a, t, owner, m.ref.name, &pm.grants) < 0) {
 		res = ops_fail(a, c, f, PROTO_INTERNAL, "out of memory");
 		goto out;

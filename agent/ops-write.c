@@ -9,8 +9,11 @@
 
 #include "common/log.h"
 #include "arena.h"
+#include "audit.h"
 #include "record.h"
 #include "rekey.h"
+#include "transfer.h"
+#include "usage.h"
 #include "watch.h"
 #include "writer.h"
 #include "ops.h"
@@ -38,6 +41,8 @@ job_free(struct agent *a, struct wjob *j)
 {
 	arena_release(a->arena, j->gen, j->gen_cap);
 	free(j->swept);
+	import_set_free(j->imp);
+	audit_batch_free(j->abatch);
 	free(j);
 }
 
@@ -180,6 +185,18 @@ ops_label(struct agent *a, struct conn *c, const struct proto_frame *f)
 }
 
 enum ops_result
+ops_quota(struct agent *a, struct conn *c, const struct proto_frame *f)
+{
+	struct wjob *j = job_new(a, c, f);
+
+	if (j == NULL)
+		return ops_fail(a, c, f, PROTO_INTERNAL, "out of memory");
+	if (proto_decode_quota(f->body, &j->req.quota) < 0)
+		return bad(a, c, f, j, PROTO_BAD_REQUEST, "malformed QUOTA");
+	return queue_job(a, c, f, j, &j->req.quota.ref, 0);
+}
+
+enum ops_result
 ops_share(struct agent *a, struct conn *c, const struct proto_frame *f)
 {
 	struct wjob *j;
@@ -267,6 +284,8 @@ encode_reply(struct buf_writer *w, const struct wjob *j)
 {
 	struct proto_bytes msg = {(const uint8_t *)j->message, strlen(j->message)};
 
+	if (j->type == PROTO_MSG_IMPORT)
+		return transfer_encode_reply(w, j); /* counts whatever the status */
 	if (j->status != PROTO_OK)
 		return proto_encode_simple_reply(w, (uint8_t)(j->type | PROTO_REPLY_BIT), j->reqid,
 						 j->status, j->message, msg.len);
@@ -310,10 +329,13 @@ sweep_done(struct agent *a, struct wjob *j)
 		log_err("retention sweep failed: %s", j->message);
 		return;
 	}
-	for (uint32_t i = 0; i < j->n_swept; i++)
-		watch_notify(a, j->swept[i].owner,
-			     (struct proto_bytes){j->swept[i].name, j->swept[i].name_len},
-			     PROTO_EVENT_PURGED, 0, PROTO_STATE_DELETED);
+	for (uint32_t i = 0; i < j->n_swept; i++) {
+		struct proto_bytes name = {j->swept[i].name, j->swept[i].name_len};
+
+		watch_notify(a, j->swept[i].owner, name, PROTO_EVENT_PURGED, 0,
+			     PROTO_STATE_DELETED);
+		usage_forget(a, j->swept[i].owner, name);
+	}
 	if (j->sweep_more)
 		ops_queue_sweep(a);
 }
@@ -327,11 +349,18 @@ ops_write_reply(struct agent *a, struct wjob *j)
 	if (c == NULL) {
 		if (j->type == OPS_JOB_REKEY)
 			rekey_batch_done(a, j);
+		else if (j->type == OPS_JOB_AUDIT)
+			audit_flush_done(a, j);
 		else
 			sweep_done(a, j);
 		job_free(a, j);
 		return;
 	}
+	/* What made no change is recorded through the loop's queue. */
+	if (j->status != PROTO_OK || !j->audited)
+		audit_job_note(a, j);
+	if (j->status == PROTO_OK && j->type == PROTO_MSG_PURGE && !j->req.versioned.has_version)
+		usage_forget(a, j->owner, j->name);
 	if (j->type == PROTO_MSG_REKEY && j->status == PROTO_OK) {
 		/* The connection waits for the last batch (rekey.c answers). */
 		rekey_started(a, j);
@@ -342,6 +371,9 @@ ops_write_reply(struct agent *a, struct wjob *j)
 		size_t extra = j->gen != NULL && (j->req.rotate.flags & PROTO_ROTATE_PRINT)
 				       ? PROTO_FIELD_HDR + j->gen_len
 				       : 0;
+
+		if (j->type == PROTO_MSG_IMPORT)
+			extra = TRANSFER_IMPORT_REPLY_MAX - OPS_WRITE_REPLY_MAX;
 
 		/* Space was reserved when the job was queued. */
 		if (conn_reply_begin(a, c, OPS_WRITE_REPLY_MAX + extra, &w) < 0 ||

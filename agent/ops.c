@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "audit.h"
 #include "keys.h"
+#include "transfer.h"
 #include "ops.h"
 
 enum ops_result
@@ -64,6 +66,13 @@ static const ops_handler handlers[] = {
 	[PROTO_MSG_KEYSLOT_RM] = ops_keys,
 	[PROTO_MSG_BACKUP] = ops_keys,
 	[PROTO_MSG_REKEY] = ops_keys,
+	[PROTO_MSG_EXPORT] = ops_export,
+	[PROTO_MSG_IMPORT] = ops_import,
+	[PROTO_MSG_AUDIT] = ops_audit,
+	[PROTO_MSG_AUDIT_VERIFY] = ops_audit_verify,
+	[PROTO_MSG_USAGE] = ops_usage,
+	[PROTO_MSG_QUOTA] = ops_quota,
+	[PROTO_MSG_USAGE_RESET] = ops_usage_reset,
 };
 
 /* Messages that work while the agent is locked. */
@@ -79,14 +88,16 @@ works_locked(uint8_t type)
 	case PROTO_MSG_KEYSLOT_LIST:
 	case PROTO_MSG_KEYSLOT_RM:
 	case PROTO_MSG_BACKUP:
+	case PROTO_MSG_AUDIT:
+	case PROTO_MSG_AUDIT_VERIFY:
 		return true;
 	default:
 		return false;
 	}
 }
 
-enum ops_result
-ops_dispatch(struct agent *a, struct conn *c, const struct proto_frame *f)
+static enum ops_result
+dispatch(struct agent *a, struct conn *c, const struct proto_frame *f)
 {
 	if (f->type >= sizeof(handlers) / sizeof(handlers[0]) || handlers[f->type] == NULL) {
 		log_debug("connection %llu: unknown message type 0x%02x",
@@ -100,4 +111,20 @@ ops_dispatch(struct agent *a, struct conn *c, const struct proto_frame *f)
 		a->last_use_ms = agent_mono_ms();
 	}
 	return handlers[f->type](a, c, f);
+}
+
+enum ops_result
+ops_dispatch(struct agent *a, struct conn *c, const struct proto_frame *f)
+{
+	enum ops_result r;
+
+	c->audit_version = 0;
+	c->last_status = PROTO_INTERNAL;
+	r = dispatch(a, c, f);
+	/* Answered here: recorded now. Pending requests are recorded when
+	 * they finish; waiting ones when they are tried again. */
+	if ((r == OPS_DONE || r == OPS_CLOSE) &&
+	    !(a->cfg.no_read_audit && f->type == PROTO_MSG_GET && c->last_status == PROTO_OK))
+		audit_note_frame(a, &c->peer, f, c->last_status, c->audit_version);
+	return r;
 }

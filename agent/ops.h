@@ -21,6 +21,7 @@ enum ops_result {
 	OPS_PENDING, /* handed to the writer; the connection waits */
 	OPS_NOMEM,   /* arena full: retry the same frame later */
 	OPS_CLOSE,   /* reply queued; close after it */
+	OPS_WAIT,    /* waits for the audit trail to settle: retry the frame later */
 };
 
 /* Reply space a write job reserves before it is queued (plus a generated
@@ -28,6 +29,7 @@ enum ops_result {
 #define OPS_WRITE_REPLY_MAX (PROTO_REPLY_HDR + 16u + PROTO_FIELD_HDR + 256u)
 #define OPS_JOB_SWEEP 0u /* type of the agent's own retention sweep */
 #define OPS_JOB_REKEY 0xf0u /* type of the agent's own rekey batches */
+#define OPS_JOB_AUDIT 0xf1u /* type of the audit and usage group commits */
 #define OPS_SWEEP_BATCH 256u
 
 struct swept {
@@ -56,6 +58,7 @@ struct wjob {
 		struct proto_versioned versioned;
 		struct proto_label label;
 		struct proto_share share;
+		struct proto_quota quota;
 	} req;
 	uint8_t *gen; /* a generated value, in the arena (loop-owned) */
 	size_t gen_cap, gen_len;
@@ -69,6 +72,9 @@ struct wjob {
 	struct slot_rec slot; /* PASSWD, KEYSLOT_ADD, KEYSLOT_RM */
 	uint32_t rekey_flags;
 	bool rekey_done;
+	struct import_set *imp; /* IMPORT: the secrets, and the counts */
+	struct audit_batch *abatch; /* OPS_JOB_AUDIT: records and counters */
+	bool audited; /* the writer recorded it with the change */
 	struct swept *swept; /* sweep: the purged secrets */
 	uint32_t n_swept;
 	bool sweep_more;
@@ -100,6 +106,12 @@ enum ops_result ops_label(struct agent *a, struct conn *c, const struct proto_fr
 enum ops_result ops_watch(struct agent *a, struct conn *c, const struct proto_frame *f);
 enum ops_result ops_share(struct agent *a, struct conn *c, const struct proto_frame *f);
 enum ops_result ops_keys(struct agent *a, struct conn *c, const struct proto_frame *f);
+enum ops_result ops_quota(struct agent *a, struct conn *c, const struct proto_frame *f);
+/* ops-audit.c */
+enum ops_result ops_audit(struct agent *a, struct conn *c, const struct proto_frame *f);
+enum ops_result ops_audit_verify(struct agent *a, struct conn *c, const struct proto_frame *f);
+enum ops_result ops_usage(struct agent *a, struct conn *c, const struct proto_frame *f);
+enum ops_result ops_usage_reset(struct agent *a, struct conn *c, const struct proto_frame *f);
 enum ops_result ops_keyslot_list(struct agent *a, struct conn *c, const struct proto_frame *f);
 enum ops_result ops_keys_job(struct agent *a, struct conn *c, const struct proto_frame *f,
 			     uint32_t slot, uint32_t flags);

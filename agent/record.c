@@ -6,7 +6,7 @@
 #include "common/buf.h"
 #include "record.h"
 
-#define RECORD_FORMAT 1u
+#define RECORD_FORMAT 2u
 #define FIXED_SIZE (1u + SEAL_ID_SIZE + 3u * 4u + 4u * 8u)
 
 int
@@ -15,7 +15,7 @@ record_decode(const struct keys *k, const uint8_t *key, size_t key_len, struct p
 {
 	struct buf_reader r;
 	const uint8_t *p;
-	uint8_t fmt, tlen;
+	uint8_t fmt, tlen, period = 0, mlen = 0;
 	uint32_t llen, nv;
 
 	if (val.len < FIXED_SIZE + SEAL_MAC_SIZE)
@@ -24,7 +24,8 @@ record_decode(const struct keys *k, const uint8_t *key, size_t key_len, struct p
 			    val.ptr + val.len - SEAL_MAC_SIZE) < 0)
 		return -EBADMSG;
 	buf_reader_init(&r, val.ptr, val.len - SEAL_MAC_SIZE);
-	if (buf_get_u8(&r, &fmt) < 0 || fmt != RECORD_FORMAT ||
+	memset(ret, 0, sizeof(*ret));
+	if (buf_get_u8(&r, &fmt) < 0 || fmt < 1 || fmt > RECORD_FORMAT ||
 	    buf_get_bytes(&r, SEAL_ID_SIZE, &p) < 0)
 		return -EBADMSG;
 	memcpy(ret->id, p, SEAL_ID_SIZE);
@@ -36,9 +37,18 @@ record_decode(const struct keys *k, const uint8_t *key, size_t key_len, struct p
 	    buf_get_u32(&r, &ret->labels.count) < 0 ||
 	    buf_get_bytes(&r, llen, &ret->labels.raw.ptr) < 0 || buf_get_u32(&r, &nv) < 0 ||
 	    nv > buf_remaining(&r) / RECORD_VERSION_ENTRY ||
-	    buf_get_bytes(&r, (size_t)nv * RECORD_VERSION_ENTRY, &ret->versions) < 0 ||
-	    buf_remaining(&r) != 0)
+	    buf_get_bytes(&r, (size_t)nv * RECORD_VERSION_ENTRY, &ret->versions) < 0)
 		return -EBADMSG;
+	if (fmt >= 2 &&
+	    (buf_get_u32(&r, &ret->quota) < 0 || buf_get_u8(&r, &period) < 0 ||
+	     buf_get_u8(&r, &ret->verify_status) < 0 || buf_get_u64(&r, &ret->verify_time) < 0 ||
+	     buf_get_u8(&r, &mlen) < 0 || buf_get_bytes(&r, mlen, &ret->verify_msg.ptr) < 0 ||
+	     period > PROTO_PERIOD_MAX || (period == 0) != (ret->quota == 0)))
+		return -EBADMSG;
+	if (buf_remaining(&r) != 0)
+		return -EBADMSG;
+	ret->quota_period = period;
+	ret->verify_msg.len = mlen;
 	ret->type.len = tlen;
 	ret->labels.raw.len = llen;
 	ret->n_versions = nv;
@@ -49,7 +59,8 @@ size_t
 record_size(const struct meta_rec *m)
 {
 	return FIXED_SIZE + 1 + m->type.len + 8 + m->labels.raw.len + 4 +
-	       (size_t)m->n_versions * RECORD_VERSION_ENTRY + SEAL_MAC_SIZE;
+	       (size_t)m->n_versions * RECORD_VERSION_ENTRY + 4 + 1 + 1 + 8 + 1 +
+	       m->verify_msg.len + SEAL_MAC_SIZE;
 }
 
 void
@@ -76,6 +87,14 @@ record_encode(const struct keys *k, const uint8_t *key, size_t key_len, const st
 	buf_put_bytes(&w, m->labels.raw.ptr, m->labels.raw.len);
 	buf_put_u32(&w, m->n_versions);
 	buf_put_bytes(&w, m->versions, (size_t)m->n_versions * RECORD_VERSION_ENTRY);
+	buf_put_u32(&w, m->quota);
+	buf_put_u8(&w, (uint8_t)m->quota_period);
+	buf_put_u8(&w, m->verify_status);
+	buf_put_u64(&w, m->verify_time);
+	buf_put_u8(&w, (uint8_t)m->verify_msg.len);
+	buf_put_bytes(&w, m->verify_msg.ptr, m->verify_msg.len);
+	if (m->verify_msg.len > 255)
+		abort();
 	if (buf_writer_error(&w) != 0 || w.len != n)
 		abort();
 	seal_mac(k, "meta", key, key_len, out, n, out + n);
@@ -118,4 +137,6 @@ record_to_proto(const struct meta_rec *m, uint32_t owner, struct proto_bytes nam
 	ret->has_deleted = m->deleted != 0;
 	ret->deleted = m->deleted;
 	ret->labels = m->labels;
+	ret->quota = m->quota;
+	ret->quota_period = m->quota_period;
 }

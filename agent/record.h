@@ -4,13 +4,17 @@
 
 /*
  * The metadata record of one secret, as stored in the meta database:
- *   u8  record version (1)
+ *   u8  record version (2; version 1 records, without the quota and
+ *       verify fields, are read as having none)
  *   16  id (random, fixed for the secret's life)
  *   u32 current version | u32 state | u32 max versions
  *   u64 created | u64 updated | u64 deleted | u64 expires   (0: unset)
  *   u8  type length | type
  *   u32 labels length | u32 label count | labels, as PROTO LABEL fields
  *   u32 version count | per version: u32 version, u64 created, u32 by
+ *   (record version 2 and later:)
+ *   u32 quota | u8 quota period (0: none) |
+ *   u8 verify status | u64 verify time | u8 message length | message
  *   32  MAC over all of the above and the record's key (seal_mac, "meta")
  * Decoded records borrow the stored bytes (valid while the txn lives).
  */
@@ -39,6 +43,10 @@ struct meta_rec {
 	struct proto_list_span labels;
 	uint32_t n_versions;
 	const uint8_t *versions; /* n_versions * RECORD_VERSION_ENTRY bytes */
+	uint32_t quota, quota_period; /* 0: none */
+	uint8_t verify_status;        /* 0: never verified */
+	uint64_t verify_time;
+	struct proto_bytes verify_msg; /* at most 255 bytes */
 };
 
 /* Parse and authenticate a stored record under KEY (the meta key).

@@ -34,9 +34,10 @@ store_errno(int rc)
 static int
 open_dbs(struct store *s)
 {
-	static const char *names[] = {"meta", "blob", "grant", "audit", "sys", "trash", "grantee"};
-	MDB_dbi *dbis[] = {&s->meta,  &s->blob,  &s->grant,  &s->audit,
-			   &s->sys,   &s->trash, &s->grantee};
+	static const char *names[] = {"meta",  "blob",	  "grant", "audit",
+				      "sys",   "trash",	  "grantee", "usage"};
+	MDB_dbi *dbis[] = {&s->meta, &s->blob,	&s->grant,   &s->audit,
+			   &s->sys,  &s->trash, &s->grantee, &s->usage};
 	MDB_txn *t;
 	int rc;
 
@@ -65,7 +66,7 @@ store_open(const char *dir, size_t map_size, struct store **ret)
 	pthread_rwlock_init(&s->resize, NULL);
 	rc = mdb_env_create(&s->env);
 	if (rc == 0)
-		rc = mdb_env_set_maxdbs(s->env, 8);
+		rc = mdb_env_set_maxdbs(s->env, 12);
 	if (rc == 0)
 		rc = mdb_env_set_mapsize(s->env, map_size);
 	/* MDB_NOTLS: the loop's read transaction is reset and renewed, and
@@ -124,6 +125,27 @@ store_read_end(struct store *s)
 {
 	if (s->rtxn != NULL)
 		mdb_txn_reset(s->rtxn);
+	pthread_rwlock_unlock(&s->resize);
+}
+
+int
+store_reader_begin(struct store *s, MDB_txn **ret)
+{
+	int rc;
+
+	pthread_rwlock_rdlock(&s->resize);
+	rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, ret);
+	if (rc != 0) {
+		pthread_rwlock_unlock(&s->resize);
+		return store_errno(rc);
+	}
+	return 0;
+}
+
+void
+store_reader_end(struct store *s, MDB_txn *t)
+{
+	mdb_txn_abort(t);
 	pthread_rwlock_unlock(&s->resize);
 }
 

@@ -17,6 +17,8 @@
  *             (empty values): the same grants by grantee, for LIST
  *       trash u64 deletion time | u32 owner | name (empty values): an
  *             index of soft-deleted secrets for the retention sweep
+ *       audit u64 sequence number (audit-rec.h)
+ *       usage u32 owner | name: usage counters (usage.h)
  * so one owner's secrets, and a name prefix within them, are a range.
  *
  * Values returned by store_get() point into the map and die with their
@@ -38,7 +40,7 @@
 
 struct store {
 	MDB_env *env;
-	MDB_dbi meta, blob, grant, audit, sys, trash, grantee;
+	MDB_dbi meta, blob, grant, audit, sys, trash, grantee, usage;
 	MDB_txn *rtxn; /* the event loop's reusable read transaction */
 	pthread_rwlock_t resize; /* read-held by every read transaction */
 };
@@ -51,6 +53,10 @@ void store_close(struct store *s);
 int store_read_begin(struct store *s, MDB_txn **ret) STORE_WUR;
 void store_read_end(struct store *s);
 
+/* A read transaction for another thread (the worker): holds the map
+ * steady until store_reader_end(). */
+int store_reader_begin(struct store *s, MDB_txn **ret) STORE_WUR;
+void store_reader_end(struct store *s, MDB_txn *t);
 /* A write transaction (PARENT non-NULL: nested). Commit syncs. */
 int store_txn_begin(struct store *s, MDB_txn *parent, MDB_txn **ret) STORE_WUR;
 int store_txn_commit(MDB_txn *t) STORE_WUR;

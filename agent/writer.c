@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "common/smem.h"
+#include "audit.h"
 #include "keys.h"
 #include "seal.h"
 #include "store.h"
@@ -64,13 +65,17 @@ run_once(struct writer *w, struct wjob *batch, bool may_grow)
 	MDB_txn *t, *child;
 	int r;
 
+	bool broken = false;
+
 	r = store_txn_begin(s, NULL, &t);
 	if (r < 0) {
 		log_err("cannot begin a write transaction: %s", strerror(-r));
 		fail_all(batch, "the store cannot be written");
 		return 0;
 	}
+	audit_batch_begin(w->agent);
 	for (struct wjob *j = batch; j != NULL; j = j->next) {
+		j->audited = false;
 		r = store_txn_begin(s, t, &child);
 		if (r < 0) {
 			j->status = PROTO_INTERNAL;
@@ -84,10 +89,26 @@ run_once(struct writer *w, struct wjob *batch, bool may_grow)
 			j->nospace = r == -ENOSPC;
 			snprintf(j->message, sizeof(j->message), "%s",
 				 r == -ENOSPC ? "the store is full" : "the store cannot be written");
+		} else if ((r = audit_job_committed(w->agent, t, j)) < 0) {
+			/* The change and its record go together, or neither: a
+			 * full map is grown and the batch run again; otherwise
+			 * the whole batch is rolled back. */
+			if (r == -ENOSPC && may_grow)
+				j->nospace = true;
+			else
+				broken = true;
 		}
+	}
+	if (broken) {
+		store_txn_abort(t);
+		audit_batch_end(w->agent, false);
+		log_err("audit records cannot be written: the batch is rolled back");
+		fail_all(batch, "the audit trail cannot be written");
+		return 0;
 	}
 	if (may_grow && reset_for_retry(batch)) {
 		store_txn_abort(t);
+		audit_batch_end(w->agent, false);
 		r = store_grow(s);
 		if (r == 0)
 			return 1;
@@ -96,6 +117,7 @@ run_once(struct writer *w, struct wjob *batch, bool may_grow)
 		return 0;
 	}
 	r = store_txn_commit(t);
+	audit_batch_end(w->agent, r == 0);
 	if (r < 0) {
 		log_err("write transaction failed to commit: %s", strerror(-r));
 		fail_all(batch, r == -ENOSPC ? "the store is full" : "the store cannot be written");

@@ -40,6 +40,18 @@ smem_alloc(size_t n)
 	return p;
 }
 
+void *
+smem_alloc_bulk(size_t n, bool *ret_locked)
+{
+	void *p = sodium_malloc(n);
+
+	if (p == NULL)
+		return NULL;
+	*ret_locked = mlock(p, n) == 0;
+	sodium_memzero(p, n);
+	return p;
+}
+
 void
 smem_free(void *p)
 {
