@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -60,6 +61,14 @@ int cmd_passwd(struct cli *cli, int argc, char **argv);
 int cmd_keyslot(struct cli *cli, int argc, char **argv);
 int cmd_backup(struct cli *cli, int argc, char **argv);
 int cmd_rekey(struct cli *cli, int argc, char **argv);
+/* cmd-transfer.c */
+int cmd_export(struct cli *cli, int argc, char **argv);
+int cmd_import(struct cli *cli, int argc, char **argv);
+/* cmd-audit.c */
+int cmd_audit(struct cli *cli, int argc, char **argv);
+/* cmd-usage.c */
+int cmd_usage(struct cli *cli, int argc, char **argv);
+int cmd_quota(struct cli *cli, int argc, char **argv);
 
 /* The table main.c dispatches on; NULL-named entry last. */
 extern const struct cli_command cli_commands[];
@@ -105,6 +114,25 @@ bool cli_grantee_name(int is_gid, uint32_t id, char *buf, size_t size);
 #define CLI_GRANTEE_LEN 300
 void cli_grantee_words(int is_gid, uint32_t id, char *buf, size_t size);
 const char *cli_state_name(int state);
+/* NAME, or OWNER:NAME (the user name when it resolves) for a secret not
+ * the caller's: allocated, or NULL when out of memory. */
+char *cli_display_name(uid_t owner, const char *name);
+/* "uid=1000 pid=4242 COMM" (COMM "-" when empty) into BUF. */
+#define CLI_READER_LEN 64
+void cli_reader_words(uid_t uid, pid_t pid, const char *comm, char *buf, size_t size);
+/* "3/hour" into BUF, or "-" for no quota (QUOTA 0). */
+#define CLI_QUOTA_LEN 32
+void cli_quota_format(uint32_t quota, int period, char *buf, size_t size);
+
+/* ---- files (output.c) ---- */
+
+/* Creates FILE anew (O_EXCL, 0600, no symbolic link followed) for the
+ * agent to write through: 0 with *ret_fd and *ret_st (its fstat), or an
+ * exit code with the error printed ("already exists" when it does). */
+int cli_create_new(struct cli *cli, const char *file, int *ret_fd, struct stat *ret_st);
+/* Removes PATH if it is still the file ST describes (one this command
+ * created and that is now to go). */
+void cli_remove_partial(const char *path, const struct stat *st);
 
 /* ---- JSON (json.c) ---- */
 
@@ -120,6 +148,13 @@ json_t *cli_json_labels(char *const *labels);
 json_t *cli_json_bytes_string(const uint8_t *p, size_t n);
 /* Standard base64 of P as a JSON string. */
 json_t *cli_json_base64(const uint8_t *p, size_t n);
+/* "3/hour", or null for no quota (QUOTA 0). */
+json_t *cli_json_quota(uint32_t quota, int period);
+/* {"uid", "pid", "comm"} of the last reader, or null if never read. */
+json_t *cli_json_reader(const struct cred_read_usage *u);
+/* {"reads", "period_reads", "last_read", "last_reader"} (U NULL: every
+ * member null). */
+json_t *cli_json_usage(const struct cred_read_usage *u);
 
 /* ---- input (input.c) ---- */
 
@@ -127,6 +162,17 @@ json_t *cli_json_base64(const uint8_t *p, size_t n);
 int cli_parse_u32(struct cli *cli, const char *opt, const char *s, uint32_t min, uint32_t *ret);
 /* WHEN: an RFC 3339 time or a duration from now; 0 or exit 2. */
 int cli_parse_when(struct cli *cli, const char *opt, const char *s, int64_t *ret);
+/* WHEN in the past: an RFC 3339 time or a duration meaning that long
+ * ago; 0 or exit 2. */
+int cli_parse_ago(struct cli *cli, const char *opt, const char *s, int64_t *ret);
+/* N/PERIOD (N >= 1; PERIOD hour, day or month) for option OPT (NULL: an
+ * operand): 0 or exit 2. */
+int cli_parse_quota(struct cli *cli, const char *opt, const char *s, uint32_t *ret_quota,
+                    int *ret_period);
+/* [OWNER:]PREFIX (ls, usage): split and checked before connecting.
+ * *ret_owner, when set, is allocated (freed by the caller, also after a
+ * failure); *ret_prefix points into ARG. 0 or an exit code. */
+int cli_parse_target(struct cli *cli, const char *arg, char **ret_owner, const char **ret_prefix);
 /* Exactly one argument left after the options (ARGV[optind]): 0 with
  * *ret set, or exit 2 for a missing or an extra one. */
 int cli_one_ref(struct cli *cli, int argc, char **argv, const char **ret);

@@ -371,16 +371,6 @@ cmd_keyslot(struct cli *cli, int argc, char **argv)
 
 /* ---- backup ---- */
 
-/* Removes PATH if it is still the file open at FD (ST its fstat). */
-static void
-remove_partial(const char *path, const struct stat *st)
-{
-	struct stat now;
-
-	if (lstat(path, &now) == 0 && now.st_dev == st->st_dev && now.st_ino == st->st_ino)
-		(void)unlink(path);
-}
-
 int
 cmd_backup(struct cli *cli, int argc, char **argv)
 {
@@ -391,20 +381,8 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 	if ((r = keys_options(cli, argc, argv, NULL, NULL, NULL)) != 0 ||
 	    (r = one_operand(cli, argc, argv, "FILE", &file)) != 0 || (r = cli_connect(cli)) != 0)
 		return r < 0 ? 0 : r;
-	/* A new file only: never overwrite, never follow a link. */
-	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
-	if (fd < 0 && errno == EEXIST)
-		return cli_error(cli, CRED_E_FAILED, file,
-		                 "already exists; not overwriting it (remove it or name another "
-		                 "file)");
-	if (fd < 0)
-		return cli_error(cli, CRED_E_FAILED, file, "%s", strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		r = cli_error(cli, CRED_E_FAILED, file, "%s", strerror(errno));
-		(void)unlink(file);
-		close(fd);
+	if ((r = cli_create_new(cli, file, &fd, &st)) != 0)
 		return r;
-	}
 	r = cred_backup(cli->conn, fd);
 	if (r < 0) {
 		r = keys_error(cli, r, file, 0, NULL);
@@ -414,7 +392,7 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 	if (close(fd) < 0 && r == 0)
 		r = cli_error(cli, CRED_E_FAILED, file, "%s", strerror(errno));
 	if (r != 0) {
-		remove_partial(file, &st);
+		cli_remove_partial(file, &st);
 		return r;
 	}
 	keys_note(cli);

@@ -65,21 +65,24 @@ json_grants(const struct cred_info *i)
 }
 
 /* DESIGN.md section 9's info shape; keys the protocol does not carry yet
- * (usage, quota, verify) are present and null. */
+ * (verify) are present and null, as are usage's members when the agent
+ * sent no counters. */
 static json_t *
 json_info(const struct cred_info *i)
 {
 	return json_pack("{s:s, s:I, s:s, s:I, s:o, s:s, s:o, s:o, s:o, s:o,"
-	                 " s:{s:n, s:n, s:n, s:n}, s:n, s:{s:n, s:n, s:n}, s:o,"
+	                 " s:o, s:o, s:{s:n, s:n, s:n}, s:o,"
 	                 " s:I, s:o, s:b}",
 	                 "name", i->name, "owner", (json_int_t)i->owner, "type", i->type, "version",
 	                 (json_int_t)i->version, "versions", json_versions(i), "state",
 	                 cli_state_name(i->state), "labels", cli_json_labels(i->labels), "created",
 	                 cli_json_time(i->created), "updated", cli_json_time(i->updated), "expires",
-	                 cli_json_time(i->expires), "usage", "reads", "period_reads", "last_read",
-	                 "last_reader", "quota", "verify", "status", "time", "message", "grants",
-	                 json_grants(i), "max_versions", (json_int_t)i->max_versions, "deleted",
-	                 cli_json_time(i->deleted), "shared", i->shared);
+	                 cli_json_time(i->expires), "usage",
+	                 cli_json_usage(i->has_usage ? &i->usage : NULL), "quota",
+	                 cli_json_quota(i->quota, i->quota_period), "verify", "status", "time",
+	                 "message", "grants", json_grants(i), "max_versions",
+	                 (json_int_t)i->max_versions, "deleted", cli_json_time(i->deleted),
+	                 "shared", i->shared);
 }
 
 static void
@@ -123,6 +126,29 @@ print_grants(const struct cred_info *i)
 	}
 }
 
+/* "quota:", "reads:" and "last read:" lines (the counters when the
+ * agent sent them). */
+static void
+print_usage(const struct cred_info *i)
+{
+	char q[CLI_QUOTA_LEN], t[CLI_TIME_LEN], who[CLI_READER_LEN];
+
+	cli_quota_format(i->quota, i->quota_period, q, sizeof(q));
+	printf("%-13s %s\n", "quota:", i->quota > 0 ? q : "none");
+	if (!i->has_usage)
+		return;
+	printf("%-13s %llu (%llu this period)\n", "reads:", (unsigned long long)i->usage.reads,
+	       (unsigned long long)i->usage.period_reads);
+	if (!i->usage.has_last_read) {
+		printf("%-13s %s\n", "last read:", "never");
+		return;
+	}
+	cli_time_format(i->usage.last_read, t, sizeof(t));
+	cli_reader_words(i->usage.reader_uid, i->usage.reader_pid, i->usage.reader_comm, who,
+	                 sizeof(who));
+	printf("%-13s %s by %s\n", "last read:", t, who);
+}
+
 static void
 print_info(const struct cred_info *i)
 {
@@ -148,6 +174,7 @@ print_info(const struct cred_info *i)
 	for (k = 0; i->labels != NULL && i->labels[k] != NULL; k++)
 		printf(" %s", i->labels[k]);
 	printf("%s\n", k == 0 ? " none" : "");
+	print_usage(i);
 	for (k = 0; k < i->n_versions; k++) {
 		cli_time_format(i->versions[k].created, t, sizeof(t));
 		cli_user_name(i->versions[k].created_by, user, sizeof(user));
@@ -222,21 +249,6 @@ json_list(const struct cred_list *l)
 	return a;
 }
 
-/* NAME, or OWNER:NAME for another user's secret (shared with the caller,
- * or listed with --all-users). */
-static char *
-display_name(const struct cred_info *i)
-{
-	char user[256], *s;
-
-	if (i->owner == getuid())
-		return strdup(i->name);
-	cli_user_name(i->owner, user, sizeof(user));
-	if (asprintf(&s, "%s:%s", user, i->name) < 0)
-		return NULL;
-	return s;
-}
-
 /* Extra columns of the ls table. */
 enum { COL_EXPIRES = 1, COL_DELETED = 2, COL_ACCESS = 4 };
 
@@ -284,7 +296,7 @@ print_list(struct cli *cli, const struct cred_list *l, unsigned cols)
 	if (names == NULL)
 		return cli_error(cli, CRED_E_NOMEM, NULL, NULL);
 	for (k = 0; k < l->n; k++) {
-		names[k] = display_name(l->items[k]);
+		names[k] = cli_display_name(l->items[k]->owner, l->items[k]->name);
 		if (names[k] == NULL) {
 			r = cli_error(cli, CRED_E_NOMEM, NULL, NULL);
 			goto out;
@@ -318,30 +330,6 @@ out:
 		free(names[k]);
 	free(names);
 	return r;
-}
-
-/* [OWNER:]PREFIX: split and check before connecting. *ret_owner, when
- * set, is allocated (freed by the caller); *ret_prefix points into ARG. */
-static int
-ls_target(struct cli *cli, const char *arg, char **ret_owner, const char **ret_prefix)
-{
-	const char *colon = strchr(arg, ':');
-
-	*ret_owner = NULL;
-	*ret_prefix = arg;
-	if (colon != NULL) {
-		*ret_owner = strndup(arg, (size_t)(colon - arg));
-		if (*ret_owner == NULL)
-			return cli_error(cli, CRED_E_NOMEM, NULL, NULL);
-		*ret_prefix = colon + 1;
-		if (cred_owner_parse(*ret_owner, NULL) < 0)
-			return cli_error(cli, CRED_E_USAGE, NULL, "no such user '%s'", *ret_owner);
-	}
-	if (cred_prefix_valid(*ret_prefix) < 0)
-		return cli_error(cli, CRED_E_USAGE, NULL,
-		                 "invalid prefix '%s': a name, optionally ending in '/'",
-		                 *ret_prefix);
-	return 0;
 }
 
 struct ls_args {
@@ -410,7 +398,7 @@ cmd_ls(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc) {
 		target = argv[optind];
-		if ((r = ls_target(cli, target, &owner, &prefix)) != 0)
+		if ((r = cli_parse_target(cli, target, &owner, &prefix)) != 0)
 			goto out;
 	}
 	if ((r = cli_connect(cli)) != 0)

@@ -22,6 +22,7 @@ enum {
 	OPT_FROM_FILE,
 	OPT_VERSION,
 	OPT_ALLOW_EXPIRED,
+	OPT_QUOTA,
 };
 
 struct put_args {
@@ -56,6 +57,8 @@ put_option(struct cli *cli, int c, struct put_args *a, char **argv)
 		return cli_parse_u32(cli, "--max-versions", optarg, 1, &a->o.max_versions);
 	case OPT_CAS: a->o.has_cas = 1; return cli_parse_u32(cli, "--cas", optarg, 0, &a->o.cas);
 	case OPT_FROM_FILE: a->file = optarg; return 0;
+	case OPT_QUOTA:
+		return cli_parse_quota(cli, "--quota", optarg, &a->o.quota, &a->o.quota_period);
 	case 'h': cli_command_usage(cli_command_find("put"), false); return -1;
 	default: return cli_option_error(cli, c, argv);
 	}
@@ -72,6 +75,7 @@ put_parse(struct cli *cli, int argc, char **argv, struct put_args *a)
 	        {"max-versions", required_argument, NULL, OPT_MAX_VERSIONS},
 	        {"cas", required_argument, NULL, OPT_CAS},
 	        {"from-file", required_argument, NULL, OPT_FROM_FILE},
+	        {"quota", required_argument, NULL, OPT_QUOTA},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};

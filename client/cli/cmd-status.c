@@ -44,15 +44,17 @@ format_size(uint64_t n, char *buf, size_t size)
 static int
 print_status(struct cli *cli, const struct cred_status *s)
 {
+	const char *note = cred_message(cli->conn);
 	char up[64], sz[64];
 
 	if (cli->json)
-		return cli_json_print(cli, json_pack("{s:s, s:s, s:b, s:I, s:I, s:I}", "version",
-		                                     s->version, "mode",
-		                                     s->system_mode ? "system" : "user", "locked",
-		                                     s->locked, "uptime", (json_int_t)s->uptime,
-		                                     "secrets", (json_int_t)s->secrets,
-		                                     "store_bytes", (json_int_t)s->store_bytes));
+		return cli_json_print(
+		        cli, json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:o}", "version", s->version,
+		                       "mode", s->system_mode ? "system" : "user", "locked",
+		                       s->locked, "uptime", (json_int_t)s->uptime, "secrets",
+		                       (json_int_t)s->secrets, "store_bytes",
+		                       (json_int_t)s->store_bytes, "message",
+		                       note[0] != '\0' ? json_string(note) : json_null()));
 	format_uptime(s->uptime, up, sizeof(up));
 	format_size(s->store_bytes, sz, sizeof(sz));
 	printf("agent:      credagentd %s\n"
@@ -64,6 +66,8 @@ print_status(struct cli *cli, const struct cred_status *s)
 	       "store size: %s\n",
 	       s->version, cred_socket_path(cli->conn), s->system_mode ? "system" : "user",
 	       s->locked ? "yes" : "no", up, s->secrets, sz);
+	if (note[0] != '\0')
+		printf("warning:    %s\n", note);
 	return 0;
 }
 

@@ -123,6 +123,60 @@ cli_parse_when(struct cli *cli, const char *opt, const char *s, int64_t *ret)
 }
 
 int
+cli_parse_ago(struct cli *cli, const char *opt, const char *s, int64_t *ret)
+{
+	uint64_t d;
+	int64_t now = (int64_t)time(NULL);
+
+	if (cli_parse_rfc3339(s, ret) == 0 && *ret > 0)
+		return 0;
+	/* Before 1970 there is nothing to find: clamp to the epoch's first
+	 * second (0 would mean no filter). */
+	if (util_parse_duration(s, &d) == 0) {
+		*ret = d < (uint64_t)now ? now - (int64_t)d : 1;
+		return 0;
+	}
+	return cli_error(cli, CRED_E_USAGE, NULL,
+	                 "%s: expected an RFC 3339 time (2026-11-01T00:00:00Z) or a "
+	                 "duration ago (N, Ns, Nm, Nh, Nd, Nw), not '%s'",
+	                 opt, s);
+}
+
+int
+cli_parse_quota(struct cli *cli, const char *opt, const char *s, uint32_t *ret_quota,
+                int *ret_period)
+{
+	if (cred_quota_parse(s, ret_quota, ret_period) == 0)
+		return 0;
+	return cli_error(cli, CRED_E_USAGE, NULL,
+	                 "%s%sexpected N/PERIOD (N from 1 to %u, PERIOD hour, day or month), "
+	                 "not '%s'",
+	                 opt != NULL ? opt : "", opt != NULL ? ": " : "", UINT32_MAX, s);
+}
+
+int
+cli_parse_target(struct cli *cli, const char *arg, char **ret_owner, const char **ret_prefix)
+{
+	const char *colon = strchr(arg, ':');
+
+	*ret_owner = NULL;
+	*ret_prefix = arg;
+	if (colon != NULL) {
+		*ret_owner = strndup(arg, (size_t)(colon - arg));
+		if (*ret_owner == NULL)
+			return cli_error(cli, CRED_E_NOMEM, NULL, NULL);
+		*ret_prefix = colon + 1;
+		if (cred_owner_parse(*ret_owner, NULL) < 0)
+			return cli_error(cli, CRED_E_USAGE, NULL, "no such user '%s'", *ret_owner);
+	}
+	if (cred_prefix_valid(*ret_prefix) < 0)
+		return cli_error(cli, CRED_E_USAGE, NULL,
+		                 "invalid prefix '%s': a name, optionally ending in '/'",
+		                 *ret_prefix);
+	return 0;
+}
+
+int
 cli_parse_ref(struct cli *cli, const char *ref, uid_t *ret_owner, const char **ret_name)
 {
 	const char *colon;

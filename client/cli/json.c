@@ -125,3 +125,35 @@ cli_json_base64(const uint8_t *p, size_t n)
 	zfree(s);
 	return j;
 }
+
+json_t *
+cli_json_quota(uint32_t quota, int period)
+{
+	char buf[CLI_QUOTA_LEN];
+
+	if (quota == 0)
+		return json_null();
+	cli_quota_format(quota, period, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+json_t *
+cli_json_reader(const struct cred_read_usage *u)
+{
+	if (!u->has_last_read)
+		return json_null();
+	return json_pack("{s:I, s:I, s:s}", "uid", (json_int_t)u->reader_uid, "pid",
+	                 (json_int_t)u->reader_pid, "comm", u->reader_comm);
+}
+
+json_t *
+cli_json_usage(const struct cred_read_usage *u)
+{
+	if (u == NULL)
+		return json_pack("{s:n, s:n, s:n, s:n}", "reads", "period_reads", "last_read",
+		                 "last_reader");
+	return json_pack("{s:I, s:I, s:o, s:o}", "reads", (json_int_t)u->reads, "period_reads",
+	                 (json_int_t)u->period_reads, "last_read",
+	                 u->has_last_read ? cli_json_time(u->last_read) : json_null(),
+	                 "last_reader", cli_json_reader(u));
+}

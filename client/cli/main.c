@@ -11,8 +11,8 @@
 const struct cli_command cli_commands[] = {
         {"status", cmd_status, ""},
         {"put", cmd_put,
-         "REF [--type T] [--label K=V]... [--expires WHEN] [--max-versions N] [--cas N] "
-         "[--from-file F]"},
+         "REF [--type T] [--label K=V]... [--expires WHEN] [--max-versions N] "
+         "[--quota N/PERIOD] [--cas N] [--from-file F]"},
         {"get", cmd_get, "REF [--version N] [--allow-expired]"},
         {"info", cmd_info, "REF"},
         {"ls", cmd_ls,
@@ -35,6 +35,13 @@ const struct cli_command cli_commands[] = {
         {"keyslot", cmd_keyslot, "ls | add-passphrase | add-keyfile FILE | rm N"},
         {"backup", cmd_backup, "FILE"},
         {"rekey", cmd_rekey, "[--reseal]"},
+        {"export", cmd_export, "FILE [--prefix P] [--current-only]"},
+        {"import", cmd_import, "FILE [--overwrite] [--dry-run]"},
+        {"audit", cmd_audit,
+         "[--name REF] [--uid U] [--op OP] [--status S] [--since WHEN] [--until WHEN] "
+         "[--limit N] [--summary] | verify"},
+        {"usage", cmd_usage, "[[OWNER:]PREFIX] | --reset REF"},
+        {"quota", cmd_quota, "REF N/PERIOD|none"},
         {NULL, NULL, NULL},
 };
 

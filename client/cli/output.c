@@ -2,6 +2,7 @@
 /* Errors, warnings, connecting, and small formatting helpers. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -251,4 +252,67 @@ cli_state_name(int state)
 	case CRED_STATE_DELETED: return "deleted";
 	default: return "unknown";
 	}
+}
+
+char *
+cli_display_name(uid_t owner, const char *name)
+{
+	char user[256], *s;
+
+	if (owner == getuid())
+		return strdup(name);
+	cli_user_name(owner, user, sizeof(user));
+	if (asprintf(&s, "%s:%s", user, name) < 0)
+		return NULL;
+	return s;
+}
+
+void
+cli_reader_words(uid_t uid, pid_t pid, const char *comm, char *buf, size_t size)
+{
+	snprintf(buf, size, "uid=%u pid=%d %s", (unsigned)uid, (int)pid,
+	         *comm != '\0' ? comm : "-");
+}
+
+void
+cli_quota_format(uint32_t quota, int period, char *buf, size_t size)
+{
+	const char *p = cred_period_name(period);
+
+	if (quota == 0)
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%u/%s", quota, p != NULL ? p : "?");
+}
+
+int
+cli_create_new(struct cli *cli, const char *file, int *ret_fd, struct stat *ret_st)
+{
+	int fd, r;
+
+	/* A new file only: never overwrite, never follow a link. */
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	if (fd < 0 && errno == EEXIST)
+		return cli_error(cli, CRED_E_FAILED, file,
+		                 "already exists; not overwriting it (remove it or name another "
+		                 "file)");
+	if (fd < 0)
+		return cli_error(cli, CRED_E_FAILED, file, "%s", strerror(errno));
+	if (fstat(fd, ret_st) < 0) {
+		r = cli_error(cli, CRED_E_FAILED, file, "%s", strerror(errno));
+		(void)unlink(file);
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+void
+cli_remove_partial(const char *path, const struct stat *st)
+{
+	struct stat now;
+
+	if (lstat(path, &now) == 0 && now.st_dev == st->st_dev && now.st_ino == st->st_ino)
+		(void)unlink(path);
 }

@@ -119,6 +119,11 @@ struct cred_put_opts {
 	uint32_t max_versions;   /* 0: agent default */
 	int has_cas;
 	uint32_t cas;            /* with has_cas: CONFLICT unless current == cas */
+	/* Appended: a read quota (see "Usage and quotas"). QUOTA 0: none
+	 * (a put never removes an existing quota; cred_quota_set() does);
+	 * otherwise at most QUOTA reads per QUOTA_PERIOD (enum cred_period). */
+	uint32_t quota;
+	int quota_period;
 };
 
 /* Store VALUE (LEN bytes) as a new version. *ret_version, if not NULL,
@@ -161,6 +166,21 @@ struct cred_grant {
 	uid_t created_by;
 };
 
+/* The longest command name the kernel keeps for a process (comm). */
+#define CRED_COMM_MAX 15
+
+/* A secret's read counters (see "Usage and quotas"). */
+struct cred_read_usage {
+	uint64_t reads;        /* in total */
+	uint64_t period_reads; /* in the current period (the quota's, else the
+	                          UTC day) */
+	int has_last_read;     /* 0: never read; the members below are 0 */
+	int64_t last_read;     /* unix seconds */
+	uid_t reader_uid;      /* who read it last */
+	pid_t reader_pid;
+	char reader_comm[CRED_COMM_MAX + 1]; /* its command name, may be "" */
+};
+
 /* Metadata of one secret, never its value. Free with cred_info_free(). */
 struct cred_info {
 	char *name;
@@ -180,6 +200,12 @@ struct cred_info {
 	int shared;       /* 1: the caller sees it through a grant, not as owner */
 	size_t n_grants;
 	struct cred_grant *grants; /* cred_info() to the owner only; else NULL */
+	/* Appended; cred_info() only (zero in lists): see "Usage and
+	 * quotas". */
+	uint32_t quota;   /* reads allowed per quota_period; 0: no quota */
+	int quota_period; /* enum cred_period; 0 without a quota */
+	int has_usage;    /* 1: the agent sent the usage counters below */
+	struct cred_read_usage usage;
 };
 int cred_info(cred_conn *c, const char *ref, struct cred_info **ret);
 void cred_info_free(struct cred_info *i);
@@ -463,6 +489,215 @@ enum cred_rekey_flag {
  * rekey is already running, CRED_E_DENIED if not root in system mode.
  */
 int cred_rekey(cred_conn *c, unsigned flags);
+
+/* ---- export and import (libcred(3), "Export and import") ---- */
+
+/* Flags for cred_export(). */
+enum cred_export_flag {
+	/* Only each secret's current version, not the older kept ones. */
+	CRED_EXPORT_CURRENT_ONLY = 1,
+};
+/*
+ * Have the agent write a bundle of the caller's secrets (every kept
+ * version, labels, expiry and quota of each; deleted secrets are left
+ * out) to FD, a descriptor open for writing (a new, empty file is best)
+ * sent as SCM_RIGHTS and still the caller's to close. The bundle is
+ * sealed with PASSPHRASE (LEN bytes, 1 to CRED_PASSPHRASE_MAX; it
+ * travels as the key calls' passphrases do, and zeroing the caller's copy
+ * is the caller's job): it opens on any agent, with the passphrase only.
+ * PREFIX (NULL or "": all) takes only the names under it, as
+ * cred_list()'s. FLAGS: enum cred_export_flag. *ret_secrets, if not
+ * NULL, gets how many secrets the bundle holds. Returns when the agent
+ * has finished writing; CRED_E_LOCKED while locked.
+ */
+int cred_export(cred_conn *c, int fd, const char *passphrase, size_t len, const char *prefix,
+                unsigned flags, uint64_t *ret_secrets);
+
+/* Flags for cred_import() and cred_import_entries(). */
+enum cred_import_flag {
+	/* Replace the value of an existing name (as a new version) instead
+	 * of counting it as a conflict. */
+	CRED_IMPORT_OVERWRITE = 1,
+	/* Check and count only: nothing is stored. */
+	CRED_IMPORT_DRY_RUN = 2,
+};
+/* The most entries one cred_import_entries() call takes, and the most
+ * conflicting names an agent lists. */
+#define CRED_IMPORT_ENTRIES_MAX 10000u
+#define CRED_IMPORT_CONFLICTS_MAX 64u
+
+/* What an import did (or, with CRED_IMPORT_DRY_RUN, would do). Free with
+ * cred_import_result_free(). */
+struct cred_import_result {
+	uint32_t added;      /* new names (or new versions, with OVERWRITE) */
+	uint32_t skipped;    /* names that already hold the same value */
+	uint32_t conflicted; /* names that exist with another value */
+	size_t n_conflicts;  /* conflicting names listed: at most
+	                        CRED_IMPORT_CONFLICTS_MAX, maybe fewer than
+	                        conflicted */
+	char **conflicts;    /* those names, NULL-terminated */
+};
+/*
+ * Import a bundle written by cred_export() from FD (open for reading,
+ * sent as SCM_RIGHTS, still the caller's to close), opened with
+ * PASSPHRASE (LEN bytes). All or nothing: a name that exists with
+ * another value is a conflict, and any conflict (without
+ * CRED_IMPORT_OVERWRITE) stores nothing and fails with CRED_E_CONFLICT.
+ * Names already holding the same value are skipped. FLAGS: enum
+ * cred_import_flag. *ret gets the counts on success and with
+ * CRED_E_CONFLICT too (NULL on other errors, or if the agent's CONFLICT
+ * reply carried no counts). A wrong passphrase or a damaged bundle fails
+ * with the agent's error and message.
+ */
+int cred_import(cred_conn *c, int fd, const char *passphrase, size_t len, unsigned flags,
+                struct cred_import_result **ret);
+
+/* One secret for cred_import_entries(). */
+struct cred_import_item {
+	const char *name;          /* NAME (the caller's own namespace) */
+	const char *type;          /* NULL: "generic" */
+	const void *value;         /* LEN bytes */
+	size_t len;
+	const char *const *labels; /* NULL-terminated "key=value", or NULL */
+	int64_t expires;           /* unix seconds; 0: none */
+};
+/*
+ * cred_import() of N (1 to CRED_IMPORT_ENTRIES_MAX) values given inline
+ * instead of a bundle, with the same all-or-nothing rules, FLAGS and
+ * results. All items travel in one request frame (sized exactly and
+ * zeroed after sending, as are libcred's copies of the values; the
+ * caller zeroes its own): more than the agent's frame limit fails with
+ * CRED_E_USAGE before anything is sent.
+ */
+int cred_import_entries(cred_conn *c, const struct cred_import_item *items, size_t n,
+                        unsigned flags, struct cred_import_result **ret);
+void cred_import_result_free(struct cred_import_result *r);
+
+/* ---- audit (libcred(3), "Audit") ---- */
+
+/* Which records cred_audit() and cred_audit_summary() return; zero-
+ * initialise and set what you need. */
+struct cred_audit_query {
+	const char *ref;   /* "[OWNER:]NAME": records whose target is that
+	                      secret; "OWNER:" alone: any of OWNER's secrets;
+	                      NULL: any record */
+	int has_uid;
+	uid_t uid;         /* with has_uid: records of calls by this uid */
+	const char *op;    /* an operation name ("get", "put", "connect", ...),
+	                      as cred_audit_record's; NULL: any */
+	int has_status;
+	int status;        /* with has_status: records of this status */
+	int64_t since;     /* > 0: records at or after this unix time */
+	int64_t until;     /* > 0: records before this unix time */
+	size_t limit;      /* cred_audit(): at most this many records; 0: all */
+};
+
+/* One audit record; never a secret value. */
+struct cred_audit_record {
+	uint64_t seq;     /* its sequence number in the trail */
+	int64_t time;     /* unix seconds */
+	uid_t uid;        /* the caller, as the kernel told the agent */
+	gid_t gid;
+	pid_t pid;
+	char comm[CRED_COMM_MAX + 1]; /* the caller's command name, may be "" */
+	char *op;         /* the operation: "get", "put", ..., "connect" */
+	int has_target;   /* 1: owner and name (and version, if not 0) are set */
+	uid_t owner;
+	char *name;       /* NULL without a target */
+	uint32_t version; /* 0: none */
+	int status;       /* the agent's answer, numbered as enum cred_error
+	                     (CRED_OK, CRED_E_DENIED, ...) */
+	uint32_t count;   /* identical records folded into this one (>= 1) */
+	int security;     /* 1: a security event (a denied attempt, ...) */
+};
+struct cred_audit_list {
+	size_t n;
+	struct cred_audit_record *items;
+};
+/*
+ * The audit records Q selects (Q NULL: all) that the caller may see (in
+ * system mode: its own calls and operations on its secrets; admins and a
+ * user-mode agent's owner: all), in sequence order, fetched page by page.
+ * Free with cred_audit_list_free().
+ */
+int cred_audit(cred_conn *c, const struct cred_audit_query *q, struct cred_audit_list **ret);
+void cred_audit_list_free(struct cred_audit_list *l);
+
+/* How many records of one operation ended with one status. */
+struct cred_audit_summary {
+	char *op;
+	int status;     /* numbered as enum cred_error */
+	uint64_t count; /* records, folded counts included */
+};
+struct cred_audit_summary_list {
+	size_t n;
+	struct cred_audit_summary *items;
+};
+/* Counts of the records Q selects (its limit unused) by operation and
+ * status, added up over every page. Free with
+ * cred_audit_summary_list_free(). */
+int cred_audit_summary(cred_conn *c, const struct cred_audit_query *q,
+                       struct cred_audit_summary_list **ret);
+void cred_audit_summary_list_free(struct cred_audit_summary_list *l);
+
+#define CRED_AUDIT_HEAD_LEN 32u
+#define CRED_MESSAGE_MAX    1024u
+/* What cred_audit_verify() found. */
+struct cred_audit_verify_result {
+	uint64_t checked;   /* records checked */
+	uint64_t first_seq; /* the first record kept */
+	int broken;         /* 1: the chain breaks at broken_seq */
+	uint64_t broken_seq;
+	int has_head;       /* 1: head holds the chain head */
+	uint8_t head[CRED_AUDIT_HEAD_LEN]; /* the MAC of the last record */
+	char message[CRED_MESSAGE_MAX + 1]; /* what the agent found, or "" */
+};
+/*
+ * Have the agent check the audit trail's MAC chain. Returns 0 with *ret
+ * filled whether the chain is intact or broken (ret->broken says which);
+ * an error only when the check could not run.
+ */
+int cred_audit_verify(cred_conn *c, struct cred_audit_verify_result *ret);
+
+/* ---- usage and quotas (libcred(3), "Usage and quotas") ---- */
+
+/* Quota periods, numbered as on the wire: calendar hours, days and months
+ * in UTC. */
+enum cred_period { CRED_PERIOD_HOUR = 1, CRED_PERIOD_DAY = 2, CRED_PERIOD_MONTH = 3 };
+/* "hour", "day", "month"; NULL for other numbers. */
+const char *cred_period_name(int period);
+/* The enum cred_period for a name, or -CRED_E_USAGE. */
+int cred_period_parse(const char *name);
+/* "N/PERIOD" (N 1 to UINT32_MAX, PERIOD hour, day or month) into *ret_quota
+ * and *ret_period: 0 or -CRED_E_USAGE. */
+int cred_quota_parse(const char *s, uint32_t *ret_quota, int *ret_period);
+
+/* One secret's usage. */
+struct cred_usage {
+	char *name;
+	uid_t owner;
+	struct cred_read_usage usage;
+	int64_t period_start; /* unix seconds: the current period began */
+	uint32_t quota;       /* 0: none */
+	int quota_period;     /* enum cred_period; 0 without a quota */
+};
+struct cred_usage_list {
+	size_t n;
+	struct cred_usage *items;
+};
+/*
+ * Usage of the secrets whose names start with PREFIX (NULL or "": all),
+ * of OWNER (a user name or uid as in references, without the name; NULL:
+ * the caller), fetched page by page. Free with cred_usage_list_free().
+ */
+int cred_usage(cred_conn *c, const char *owner, const char *prefix, struct cred_usage_list **ret);
+void cred_usage_list_free(struct cred_usage_list *l);
+/* Set REF's quota to QUOTA reads per PERIOD (enum cred_period), or with
+ * QUOTA 0 (and PERIOD 0) remove it. Owner only. Reads past a quota fail
+ * with CRED_E_QUOTA until the next period begins. */
+int cred_quota_set(cred_conn *c, const char *ref, uint32_t quota, int period);
+/* Zero REF's usage counters. Its owner, or an admin. */
+int cred_usage_reset(cred_conn *c, const char *ref);
 
 #ifdef __cplusplus
 }

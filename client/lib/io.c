@@ -274,6 +274,13 @@ int
 libcred_call_fd(cred_conn *c, uint8_t type, libcred_encode_fn enc, const void *msg,
                 size_t value_len, int pass_fd, struct libcred_reply *ret)
 {
+	return libcred_call_keep(c, type, enc, msg, value_len, pass_fd, PROTO_OK, ret);
+}
+
+int
+libcred_call_keep(cred_conn *c, uint8_t type, libcred_encode_fn enc, const void *msg,
+                  size_t value_len, int pass_fd, uint16_t keep, struct libcred_reply *ret)
+{
 	struct proto_simple_reply sr;
 	uint32_t reqid;
 	int r;
@@ -297,6 +304,8 @@ libcred_call_fd(cred_conn *c, uint8_t type, libcred_encode_fn enc, const void *m
 	if (ret->frame.status == PROTO_OK)
 		return 0;
 	r = libcred_status_error(ret->frame.status);
+	if (keep != PROTO_OK && ret->frame.status == keep)
+		return r;
 	if (proto_decode_simple_reply(ret->frame.body, &sr) < 0)
 		r = -CRED_E_PROTOCOL;
 	else
@@ -321,4 +330,18 @@ libcred_simple_call(cred_conn *c, uint8_t type, libcred_encode_fn enc, const voi
 		libcred_msg_set(c, sr.message);
 	libcred_reply_free(&rep);
 	return r;
+}
+
+int
+libcred_cursor_next(struct proto_bytes next, uint8_t *cursor, size_t *cursor_len, size_t *pages)
+{
+	if (next.len > PROTO_CURSOR_MAX || ++*pages > LIBCRED_PAGES_MAX)
+		return -CRED_E_PROTOCOL;
+	/* The same cursor twice would loop forever. */
+	if (next.len > 0 && next.len == *cursor_len && memcmp(next.ptr, cursor, next.len) == 0)
+		return -CRED_E_PROTOCOL;
+	if (next.len > 0)
+		memcpy(cursor, next.ptr, next.len);
+	*cursor_len = next.len;
+	return 0;
 }

@@ -37,10 +37,8 @@ cred_keyslot_kind_name(int kind)
 	return kind < 0 ? NULL : proto_slot_kind_name((uint32_t)kind);
 }
 
-/* P (LEN bytes) into a passphrase field: 0, or -CRED_E_USAGE (nothing
- * sent) when it is missing, empty or too long. */
-static int
-pass_fill(cred_conn *c, const char *p, size_t len, bool *has, struct proto_bytes *ret)
+int
+libcred_pass_fill(cred_conn *c, const char *p, size_t len, bool *has, struct proto_bytes *ret)
 {
 	if (p == NULL || len == 0) {
 		libcred_msg_printf(c, "empty passphrase");
@@ -56,9 +54,8 @@ pass_fill(cred_conn *c, const char *p, size_t len, bool *has, struct proto_bytes
 	return 0;
 }
 
-/* FD must be open for writing (WRITE) or reading: 0, or -CRED_E_USAGE. */
-static int
-fd_check(cred_conn *c, int fd, bool write)
+int
+libcred_fd_check(cred_conn *c, int fd, bool write)
 {
 	int fl, acc;
 
@@ -135,7 +132,7 @@ cred_unlock(cred_conn *c, const char *passphrase, size_t len)
 	libcred_msg_clear(c);
 	/* No passphrase: a store with a keyfile slot re-reads its keyfile. */
 	if (passphrase != NULL || len != 0) {
-		r = pass_fill(c, passphrase, len, &q.m.has_passphrase, &q.m.passphrase);
+		r = libcred_pass_fill(c, passphrase, len, &q.m.has_passphrase, &q.m.passphrase);
 		if (r < 0)
 			return r;
 	}
@@ -152,9 +149,10 @@ cred_passwd(cred_conn *c, const char *old_pass, size_t old_len, const char *new_
 	if (c == NULL || slot < -1)
 		return -CRED_E_USAGE;
 	libcred_msg_clear(c);
-	r = pass_fill(c, old_pass, old_len, &q.m.has_passphrase, &q.m.passphrase);
+	r = libcred_pass_fill(c, old_pass, old_len, &q.m.has_passphrase, &q.m.passphrase);
 	if (r == 0)
-		r = pass_fill(c, new_pass, new_len, &q.m.has_new_passphrase, &q.m.new_passphrase);
+		r = libcred_pass_fill(c, new_pass, new_len, &q.m.has_new_passphrase,
+		                      &q.m.new_passphrase);
 	if (r < 0)
 		return r;
 	q.m.has_slot = slot >= 0;
@@ -242,7 +240,7 @@ cred_keyslot_add_passphrase(cred_conn *c, const char *pass, size_t len, uint32_t
 	if (c == NULL)
 		return -CRED_E_USAGE;
 	libcred_msg_clear(c);
-	r = pass_fill(c, pass, len, &q.m.has_passphrase, &q.m.passphrase);
+	r = libcred_pass_fill(c, pass, len, &q.m.has_passphrase, &q.m.passphrase);
 	if (r < 0)
 		return r;
 	q.m.slot_kind = PROTO_SLOT_PASSPHRASE;
@@ -258,7 +256,7 @@ cred_keyslot_add_keyfile(cred_conn *c, int fd, uint32_t *ret_slot)
 	if (c == NULL)
 		return -CRED_E_USAGE;
 	libcred_msg_clear(c);
-	r = fd_check(c, fd, false);
+	r = libcred_fd_check(c, fd, false);
 	if (r < 0)
 		return r;
 	q.m.slot_kind = PROTO_SLOT_KEYFILE;
@@ -287,7 +285,7 @@ cred_backup(cred_conn *c, int fd)
 	if (c == NULL)
 		return -CRED_E_USAGE;
 	libcred_msg_clear(c);
-	r = fd_check(c, fd, true);
+	r = libcred_fd_check(c, fd, true);
 	if (r < 0)
 		return r;
 	return keys_call(c, &q, fd);

@@ -90,6 +90,45 @@ int libcred_call_fd(cred_conn *c, uint8_t type, libcred_encode_fn enc, const voi
                     size_t value_len, int pass_fd, struct libcred_reply *ret) LIBCRED_WUR;
 
 /*
+ * libcred_call_fd() for requests whose failure replies may carry a body
+ * of their own: a reply of status KEEP (not PROTO_OK) is handed back
+ * whole too. Returns 0 (OK) or libcred_status_error(KEEP) with *ret
+ * filled (the caller decodes the body and frees *ret); any other failure
+ * as libcred_call_fd(), with nothing to free.
+ */
+int libcred_call_keep(cred_conn *c, uint8_t type, libcred_encode_fn enc, const void *msg,
+                      size_t value_len, int pass_fd, uint16_t keep,
+                      struct libcred_reply *ret) LIBCRED_WUR;
+
+/* Pages of a paged reply (LIST, AUDIT, USAGE): a reply that never ends
+ * is the agent's bug; stop before memory runs out. */
+#define LIBCRED_PAGES_MAX 100000u
+/*
+ * Takes a page's NEXT_CURSOR into CURSOR (PROTO_CURSOR_MAX bytes; its
+ * current length *CURSOR_LEN, which becomes NEXT's: 0 when no more pages)
+ * and counts *PAGES: 0, or -CRED_E_PROTOCOL for an oversized cursor, the
+ * same cursor twice (it would loop forever) or too many pages.
+ */
+int libcred_cursor_next(struct proto_bytes next, uint8_t *cursor, size_t *cursor_len,
+                        size_t *pages) LIBCRED_WUR;
+
+/* P (LEN bytes) into a passphrase field: 0, or -CRED_E_USAGE with the
+ * message set (nothing sent) when it is missing, empty or too long. */
+int libcred_pass_fill(cred_conn *c, const char *p, size_t len, bool *has,
+                      struct proto_bytes *ret) LIBCRED_WUR;
+/* FD must be open for writing (WRITE) or reading: 0, or -CRED_E_USAGE
+ * with the message set. */
+int libcred_fd_check(cred_conn *c, int fd, bool write) LIBCRED_WUR;
+
+/* Unix seconds from the wire: 0, or -CRED_E_PROTOCOL past INT64_MAX. */
+int libcred_time_in(uint64_t t, int64_t *ret) LIBCRED_WUR;
+/* A read-usage record from the wire's fields (COMM at most CRED_COMM_MAX
+ * bytes, else -CRED_E_PROTOCOL). */
+int libcred_read_usage_fill(uint64_t reads, uint64_t period_reads, bool has_last_read,
+                            uint64_t last_read, uint32_t reader_uid, uint32_t reader_pid,
+                            struct proto_bytes comm, struct cred_read_usage *ret) LIBCRED_WUR;
+
+/*
  * Reads one frame that is not an EVENT: EVENT frames before it are queued
  * (see libcred_event_take). Returns 0 with *ret filled (the caller checks
  * its id and type and frees it), or a negated error with C broken.

@@ -9,9 +9,6 @@
 
 #include "client/lib/libcred-int.h"
 
-/* A LIST that never ends is the agent's bug; stop before memory runs out. */
-#define LIST_PAGES_MAX 100000u
-
 static int
 encode_info(struct buf_writer *w, uint32_t reqid, const void *msg)
 {
@@ -24,13 +21,50 @@ encode_list(struct buf_writer *w, uint32_t reqid, const void *msg)
 	return proto_encode_list(w, reqid, msg);
 }
 
-static int
-time_in(uint64_t t, int64_t *ret)
+int
+libcred_time_in(uint64_t t, int64_t *ret)
 {
 	if (t > INT64_MAX)
 		return -CRED_E_PROTOCOL;
 	*ret = (int64_t)t;
 	return 0;
+}
+
+int
+libcred_read_usage_fill(uint64_t reads, uint64_t period_reads, bool has_last_read,
+                        uint64_t last_read, uint32_t reader_uid, uint32_t reader_pid,
+                        struct proto_bytes comm, struct cred_read_usage *ret)
+{
+	*ret = (struct cred_read_usage){.reads = reads, .period_reads = period_reads};
+	if (!has_last_read)
+		return 0;
+	if (comm.len > CRED_COMM_MAX || reader_pid > INT32_MAX ||
+	    libcred_time_in(last_read, &ret->last_read) < 0)
+		return -CRED_E_PROTOCOL;
+	ret->has_last_read = 1;
+	ret->reader_uid = (uid_t)reader_uid;
+	ret->reader_pid = (pid_t)reader_pid;
+	if (comm.len > 0)
+		memcpy(ret->reader_comm, comm.ptr, comm.len);
+	ret->reader_comm[comm.len] = '\0';
+	return 0;
+}
+
+/* The quota and usage an INFO reply carries (absent: none). */
+static int
+quota_usage_copy(const struct proto_meta *m, struct cred_info *info)
+{
+	if (m->quota > 0) {
+		if (m->quota_period > PROTO_PERIOD_MAX || m->quota_period == 0)
+			return -CRED_E_PROTOCOL;
+		info->quota = m->quota;
+		info->quota_period = (int)m->quota_period;
+	}
+	info->has_usage = m->has_usage;
+	if (!m->has_usage)
+		return 0;
+	return libcred_read_usage_fill(m->reads, m->period_reads, m->has_last_read, m->last_read,
+	                               m->reader_uid, m->reader_pid, m->reader_comm, &info->usage);
 }
 
 static int
@@ -75,7 +109,7 @@ versions_copy(const struct proto_list_span *span, struct cred_info *info)
 			return -CRED_E_PROTOCOL;
 		info->versions[i].version = pv.version;
 		info->versions[i].created_by = (uid_t)pv.created_by;
-		r = time_in(pv.created, &info->versions[i].created);
+		r = libcred_time_in(pv.created, &info->versions[i].created);
 		if (r < 0)
 			return r;
 		info->n_versions = ++i;
@@ -116,7 +150,7 @@ grants_copy(const struct proto_list_span *span, struct cred_info *info)
 		/* A permission newer than this library is kept as its number. */
 		g->perm = (int)pg.perm;
 		g->created_by = (uid_t)pg.created_by;
-		r = time_in(pg.created, &g->created);
+		r = libcred_time_in(pg.created, &g->created);
 		if (r < 0)
 			return r;
 	}
@@ -144,16 +178,17 @@ info_new(const struct proto_meta *m, bool with_versions, struct cred_info **ret)
 	info->version = m->version;
 	info->state = (int)m->state;
 	info->max_versions = m->max_versions;
-	if ((r = time_in(m->created, &info->created)) < 0 ||
-	    (r = time_in(m->updated, &info->updated)) < 0 ||
-	    (r = time_in(m->has_expires ? m->expires : 0, &info->expires)) < 0 ||
-	    (r = time_in(m->has_deleted ? m->deleted : 0, &info->deleted)) < 0)
+	if ((r = libcred_time_in(m->created, &info->created)) < 0 ||
+	    (r = libcred_time_in(m->updated, &info->updated)) < 0 ||
+	    (r = libcred_time_in(m->has_expires ? m->expires : 0, &info->expires)) < 0 ||
+	    (r = libcred_time_in(m->has_deleted ? m->deleted : 0, &info->deleted)) < 0)
 		goto fail;
 	r = labels_copy(&m->labels, &info->labels);
 	if (r < 0)
 		goto fail;
 	if (with_versions && ((r = versions_copy(&m->versions, info)) < 0 ||
-	                      (r = grants_copy(&m->grants, info)) < 0))
+	                      (r = grants_copy(&m->grants, info)) < 0 ||
+	                      (r = quota_usage_copy(m, info)) < 0))
 		goto fail;
 	info->shared = m->shared != 0;
 	*ret = info;
@@ -232,7 +267,7 @@ list_add(struct cred_list *l, size_t *cap, struct cred_info *info)
 /* Adds one page's entries to L and copies its next cursor (len 0: done). */
 static int
 list_page(const struct proto_list_reply *lr, struct cred_list *l, size_t *cap, uint8_t *cursor,
-          size_t *cursor_len)
+          size_t *cursor_len, size_t *pages)
 {
 	struct proto_iter it;
 	struct proto_bytes b;
@@ -254,16 +289,7 @@ list_page(const struct proto_list_reply *lr, struct cred_list *l, size_t *cap, u
 			return r;
 		}
 	}
-	if (lr->cursor.len > PROTO_CURSOR_MAX)
-		return -CRED_E_PROTOCOL;
-	/* The same cursor twice would loop forever. */
-	if (lr->cursor.len > 0 && lr->cursor.len == *cursor_len &&
-	    memcmp(lr->cursor.ptr, cursor, *cursor_len) == 0)
-		return -CRED_E_PROTOCOL;
-	if (lr->cursor.len > 0)
-		memcpy(cursor, lr->cursor.ptr, lr->cursor.len);
-	*cursor_len = lr->cursor.len;
-	return 0;
+	return libcred_cursor_next(lr->cursor, cursor, cursor_len, pages);
 }
 
 static int
@@ -350,11 +376,9 @@ cred_list_ex(cred_conn *c, const char *owner, const char *prefix, unsigned flags
 			r = -CRED_E_PROTOCOL;
 		} else {
 			libcred_msg_set(c, lr.message);
-			r = list_page(&lr, l, &cap, cursor, &cursor_len);
+			r = list_page(&lr, l, &cap, cursor, &cursor_len, &pages);
 		}
 		libcred_reply_free(&rep);
-		if (r == 0 && ++pages > LIST_PAGES_MAX)
-			r = -CRED_E_PROTOCOL;
 		if (r < 0)
 			goto fail;
 	} while (cursor_len > 0);

@@ -156,6 +156,11 @@ put_fill(const char *ref, const struct cred_put_opts *o, struct proto_put *m)
 	m->max_versions = o->max_versions;
 	m->has_cas = o->has_cas != 0;
 	m->cas = o->cas;
+	/* Both or neither: a period without a quota is a mistake. */
+	if (o->quota > 0 ? cred_period_name(o->quota_period) == NULL : o->quota_period != 0)
+		return -CRED_E_USAGE;
+	m->quota = o->quota;
+	m->quota_period = o->quota > 0 ? (uint32_t)o->quota_period : 0;
 	return 0;
 }
 

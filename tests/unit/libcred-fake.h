@@ -85,6 +85,40 @@ struct fake {
 	uint8_t fd_type;
 	uint8_t keyfile[64]; /* what KEYSLOT_ADD's descriptor gave to read */
 	size_t keyfile_len;
+	/* PUT's quota fields, as sent. */
+	uint32_t put_quota, put_quota_period;
+	/* Export and import (libcred-fake-ext.h): the last request's
+	 * passphrase (copied, NUL-ended), prefix and flags, what IMPORT's
+	 * descriptor gave to read, and the inline entries seen. */
+	bool xfer_has_pass;
+	char xfer_pass[PROTO_PASSPHRASE_MAX + 1];
+	char xfer_prefix[PROTO_NAME_MAX + 2];
+	uint32_t xfer_flags;
+	uint8_t bundle[64];
+	size_t bundle_len;
+	uint32_t import_entries;
+	char import_names[4][PROTO_NAME_MAX + 1]; /* of the first four */
+	char import_type[PROTO_TYPE_MAX + 1];     /* of the first */
+	uint32_t import_labels;                   /* of the first */
+	uint64_t import_expires;                  /* of the first; 0: none */
+	uint8_t import_value[64];                 /* of the last */
+	size_t import_value_len;
+	bool import_busy; /* answer IMPORT with a CONFLICT of a message only */
+	/* Audit and usage: the last AUDIT, USAGE, QUOTA and USAGE_RESET as
+	 * seen (spans not valid after the call; the name and op copied),
+	 * and how many AUDIT and USAGE pages were asked for. */
+	struct proto_audit audit;
+	char audit_name[PROTO_NAME_MAX + 1];
+	char audit_op[PROTO_OP_MAX + 1];
+	int audit_pages;
+	bool audit_loop;   /* answer every AUDIT page with the same cursor */
+	bool audit_broken; /* AUDIT_VERIFY finds the chain broken */
+	struct proto_usage usage;
+	char usage_prefix[PROTO_NAME_MAX + 2];
+	int usage_pages;
+	struct proto_quota quota;
+	char quota_name[PROTO_NAME_MAX + 1];
+	char reset_name[PROTO_NAME_MAX + 1];
 };
 
 /* Keeps the owner of a request's reference for the test to check. */
@@ -279,6 +313,27 @@ fake_info_grants(struct buf_writer *w, uint32_t id, const struct proto_named *m)
 	return proto_encode_info_reply(w, id, &pm);
 }
 
+/* INFO of app/used: a quota of 3 an hour, read 12 times (2 this hour),
+ * last by uid 1001's curl, pid 4242. */
+static int
+fake_info_used(struct buf_writer *w, uint32_t id)
+{
+	struct proto_meta pm;
+
+	fake_meta(&pm, "app/used", (struct proto_list_span){0});
+	pm.quota = 3;
+	pm.quota_period = PROTO_PERIOD_HOUR;
+	pm.has_usage = true;
+	pm.reads = 12;
+	pm.period_reads = 2;
+	pm.has_last_read = true;
+	pm.last_read = 1700000500;
+	pm.reader_uid = 1001;
+	pm.reader_pid = 4242;
+	pm.reader_comm = S("curl");
+	return proto_encode_info_reply(w, id, &pm);
+}
+
 static int
 fake_info(struct fake *f, struct buf_writer *w, uint32_t id, struct proto_bytes body)
 {
@@ -294,6 +349,8 @@ fake_info(struct fake *f, struct buf_writer *w, uint32_t id, struct proto_bytes 
 	fake_saw_ref(f, m.ref.has_owner, m.ref.owner);
 	if (span_eq(m.ref.name, "app/granted") || span_eq(m.ref.name, "app/via-grant"))
 		return fake_info_grants(w, id, &m);
+	if (span_eq(m.ref.name, "app/used"))
+		return fake_info_used(w, id);
 	buf_writer_init(&lw, lab, sizeof(lab));
 	proto_put_string(&lw, PROTO_TAG_LABEL, "env=prod", 8);
 	proto_put_string(&lw, PROTO_TAG_LABEL, "team=core", 9);
@@ -324,6 +381,8 @@ fake_put(struct fake *f, struct buf_writer *w, uint32_t id, struct proto_bytes b
 	FAKE_CHECK(f, m.has_expires && m.expires == 1800000000);
 	FAKE_CHECK(f, m.has_max_versions && m.max_versions == 5);
 	f->put_cas = m.has_cas && m.cas == 0;
+	f->put_quota = m.quota;
+	f->put_quota_period = m.quota_period;
 	f->put_labels = m.labels.count;
 	f->put_len = m.value.len < sizeof(f->put_value) ? m.value.len : sizeof(f->put_value);
 	memcpy(f->put_value, m.value.ptr, f->put_len);
@@ -609,6 +668,8 @@ fake_events(struct fake *f, struct buf_writer *w, int n)
 	return 0;
 }
 
+#include "tests/unit/libcred-fake-ext.h"
+
 static int
 fake_answer(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
 {
@@ -652,6 +713,13 @@ fake_answer(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
 	case PROTO_MSG_KEYSLOT_RM:
 	case PROTO_MSG_BACKUP:
 	case PROTO_MSG_REKEY: return fake_keys(f, fr, w);
+	case PROTO_MSG_EXPORT:
+	case PROTO_MSG_IMPORT:
+	case PROTO_MSG_AUDIT:
+	case PROTO_MSG_AUDIT_VERIFY:
+	case PROTO_MSG_USAGE:
+	case PROTO_MSG_QUOTA:
+	case PROTO_MSG_USAGE_RESET: return fake_answer_ext(f, fr, w);
 	default:
 		return proto_encode_simple_reply(w, fr->type, fr->reqid, PROTO_UNSUPPORTED, NULL,
 		                                 0);
