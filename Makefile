@@ -58,6 +58,7 @@ CREDAGENTD := $(B)/bin/credagentd
 CRED       := $(B)/bin/cred
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 TOOL_BINS  := $(patsubst tests/tools/%.c,$(B)/tools/%,$(TOOL_SRC))
+BENCH_BINS := $(B)/bench/getbench $(B)/bench/echo-floor
 
 .PHONY: all check unit integration headers run deps sanitize install uninstall \
 	clean fuzz fuzz-smoke bench
@@ -100,6 +101,16 @@ $(B)/tools/%: $(B)/obj/tests/tools/%.o $(LIBAGENT) $(LIBPROTO) $(LIBAGENTC) $(LI
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
 
+# Benchmarks: getbench is a libcred client like any other, linked with the
+# shared library (found in $(B)/lib through $$ORIGIN); echo-floor is plain C.
+$(B)/bench/getbench: $(call obj,tests/bench/getbench.c tests/bench/bench.c) $(LIBCRED_SO)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -pthread -Wl,-rpath,'$$ORIGIN/../lib' -o $@ $^
+
+$(B)/bench/echo-floor: $(call obj,tests/bench/echo-floor.c tests/bench/bench.c)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -pthread -o $@ $^
+
 # Each header compiles on its own.
 HEADERS := $(wildcard common/*.h proto/*.h agent/*.h client/include/*.h client/lib/*.h client/cli/*.h)
 headers:
@@ -114,6 +125,11 @@ integration: all $(TOOL_BINS)
 	CREDAGENTD=$(abspath $(CREDAGENTD)) CRED=$(abspath $(CRED)) TOOLS=$(abspath $(B)/tools) \
 		LIBCRED_DIR=$(abspath $(B)/lib) SAN=$(SAN) \
 		prove -f tests/integration/*.t
+
+# Figures are reported, never asserted: see docs/PERFORMANCE.md.
+bench: all $(BENCH_BINS)
+	CREDAGENTD=$(abspath $(CREDAGENTD)) CRED=$(abspath $(CRED)) BENCH_BIN=$(abspath $(B)/bench) \
+		tests/bench/run.sh
 
 check: deps
 	$(MAKE) all headers

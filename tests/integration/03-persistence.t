@@ -120,6 +120,9 @@ start_agent --dir "$dir" --keyfile "$TEST_DIR/copy.key"
 run "$CRED" get keep/me
 ok "a copy of the keyfile given with --keyfile opens the store" cmp "$TEST_DIR/v2" "$OUT_FILE"
 ok "the agent stops cleanly" stop_agent
+# A served agent writes its audit trail: refused starts are compared with
+# the store as this one left it.
+data_sha=$(sha_of "$state/data.mdb")
 
 # A missing keyfile for an existing store.
 RUN_TIMEOUT=$((5 * TIME_FACTOR)) run "$CREDAGENTD" -f -d "$state" -s "$dir/sock" \
