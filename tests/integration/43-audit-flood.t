@@ -85,6 +85,32 @@ is "$(audit_q "$AUDIT" n op=get "target!~^($ALICE_UID|$ALICE):flood/[0-9]+\$")" 
 is "$(audit_q "$AUDIT" n op=get security!=true)" 0 "... each a security event"
 run "$CRED" audit verify
 is "$RC" 0 "the chain still verifies after the flood"
+
+# ---- a flood of DENIED requests ----
+# Bob may read fl/x (a grant) but not reset its usage: each USAGE_RESET
+# (type 32) is DENIED on the loop, the same record every time.
+cred_as "$ALICE" share fl/x --uid "$BOB_UID" --perm read
+is "$RC" 0 "alice shares fl/x with bob (read)"
+read -r e3 b3 p3 <<<"$(audit_store_stat "$state")"
+timeout -k 2 60 "$AS" "$BOB" "$GET_LOOP" -m 32 -r "$FLOOD_RATE" -o "$ALICE_UID" -t 30 \
+	"$AGENT_SOCK" fl/x "$FLOOD_N" >"$TEST_DIR/deny.out" 2>"$TEST_DIR/deny.err"
+deny_rc=$?
+deny=$(cat "$TEST_DIR/deny.out")
+note "denied flood: $deny ($(cat "$TEST_DIR/deny.err"))"
+is "$deny_rc" 0 "bob's flood of $FLOOD_N USAGE_RESETs ends, every request answered"
+like "$deny" " s4=[1-9]" "... answered DENIED (past the rate limit, RATE_LIMITED)"
+unlike "$deny" " s0=" "... none of them OK"
+cred_as "$ALICE" get fl/x
+is "$RC" 0 "alice reads fl/x after the denied flood"
+read -r e4 b4 p4 <<<"$(audit_store_stat "$state")"
+cmp_ok $((b4 - b3)) -lt 1048576 "the denied flood grew the audit records by less than 1 MiB ($((b4 - b3)) bytes, $((e4 - e3)) records)"
+cmp_ok $((p4 - p3)) -lt 1048576 "... and its pages ($((p4 - p3)) bytes)"
+audit_json --uid "$BOB_UID" --op usage-reset --status DENIED
+denied=$(audit_q "$AUDIT" sum)
+cmp_ok "$denied" -gt 0 "the DENIED usage-resets are recorded with their count ($denied)"
+is "$(audit_q "$AUDIT" n security!=true)" 0 "... as security events"
+audit_json --uid "$BOB_UID"
+is "$(audit_q "$AUDIT" sum)" $((2 * sent)) "the counts of all bob's records sum to the $((2 * sent)) requests"
 ok "the agent stops cleanly" stop_agent
 
 done_testing

@@ -4,11 +4,14 @@
  * for the integration tests that need many requests fast (a cred process
  * per request would take minutes).
  *
- *   get-loop [-d DEPTH] [-t SECS] [-r RATE] [-v VERSION] [-o OWNER] [-u] SOCK NAME N
+ *   get-loop [-d DEPTH] [-t SECS] [-r RATE] [-v VERSION] [-o OWNER] [-u] [-m TYPE]
+ *            SOCK NAME N
  *
  * Keeps at most DEPTH (default 64) requests in flight and stops sending
  * after SECS (default 60) seconds. -o names another owner's secret (uid);
- * -u makes every name unique: NAME/1, NAME/2, ...; -r sends at most RATE
+ * -u makes every name unique: NAME/1, NAME/2, ...; -m sends message TYPE
+ * (decimal; one whose body is OWNER?, NAME, VERSION?, such as
+ * USAGE_RESET 32) instead of GET; -r sends at most RATE
  * requests per second (default: as fast as the agent answers). Prints one
  * line:
  *   sent N replies R secs S pid P sST=COUNT...
@@ -47,8 +50,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	        "usage: get-loop [-d DEPTH] [-t SECS] [-r RATE] [-v VERSION] [-o OWNER] [-u] SOCK "
-	        "NAME N\n");
+	        "usage: get-loop [-d DEPTH] [-t SECS] [-r RATE] [-v VERSION] [-o OWNER] [-u] "
+	        "[-m TYPE] SOCK NAME N\n");
 }
 
 static void
@@ -96,6 +99,7 @@ struct req {
 	size_t namelen;
 	bool has_owner, unique;
 	uint32_t owner, version;
+	uint8_t type; /* the message type: GET unless -m */
 };
 
 /* Request number I (from 1) into FRAME; its length. */
@@ -130,7 +134,7 @@ build(const struct req *q, uint64_t i, uint8_t *frame)
 		flen += 8;
 	}
 	put_be32(frame, (uint32_t)(flen - 4));
-	frame[4] = MSG_GET;
+	frame[4] = q->type;
 	put_be32(frame + 5, (uint32_t)i);
 	return flen;
 }
@@ -138,7 +142,7 @@ build(const struct req *q, uint64_t i, uint8_t *frame)
 int
 main(int argc, char **argv)
 {
-	unsigned long depth = 64, secs = 60, version = 0, owner = 0, rate = 0, n;
+	unsigned long depth = 64, secs = 60, version = 0, owner = 0, rate = 0, mtype = 0, n;
 	struct req q = {0};
 	unsigned long long counts[STATUS_CODES + 1] = {0};
 	uint64_t sent = 0, replies = 0;
@@ -148,8 +152,15 @@ main(int argc, char **argv)
 	double t0, deadline;
 	int c, fd, rc = 0;
 
-	while ((c = getopt(argc, argv, "d:t:r:v:o:u")) != -1) {
+	q.type = MSG_GET;
+	while ((c = getopt(argc, argv, "d:t:r:v:o:um:")) != -1) {
 		switch (c) {
+		case 'm':
+			/* Another message whose body is OWNER?, NAME, VERSION?. */
+			if (parse_ul(optarg, 0x7f, &mtype) < 0 || mtype == 0)
+				return usage(), 2;
+			q.type = (uint8_t)mtype;
+			break;
 		case 'd':
 			if (parse_ul(optarg, 100000, &depth) < 0 || depth == 0)
 				return usage(), 2;
