@@ -85,6 +85,10 @@ struct agent {
 	bool rekey_running;      /* a batch is queued */
 	struct audit *audit;
 	struct usage *usage;
+	uint64_t watchdog_ms;      /* ping period (half WATCHDOG_USEC); 0: none */
+	uint64_t next_watchdog_ms;
+	uint64_t next_status_ms;   /* the next STATUS= line */
+	bool status_locked;        /* locked, as the last STATUS= line said */
 };
 
 /* Seconds since the epoch, and monotonic milliseconds. */

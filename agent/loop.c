@@ -7,7 +7,10 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
+#include <stdlib.h>
 #include <unistd.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "common/log.h"
 #include "arena.h"
@@ -16,6 +19,7 @@
 #include "loop.h"
 #include "ops.h"
 #include "keys.h"
+#include "store.h"
 #include "worker.h"
 #include "writer.h"
 
@@ -65,12 +69,50 @@ loop_block_signals(sigset_t *ret)
 		*ret = mask;
 }
 
+/* A STATUS= line for the service manager: locked or not, and how many
+ * secrets. Sent at start, on lock and unlock, and every minute. */
+void
+loop_notify_status(struct agent *a)
+{
+	uint64_t secrets = 0, bytes = 0;
+
+	if (getenv("NOTIFY_SOCKET") == NULL)
+		return;
+	if (store_stats(a->store, &secrets, &bytes) < 0)
+		secrets = 0;
+	sd_notifyf(0, "STATUS=serving; %s; %llu secret%s", keys_locked(a->keys) ? "locked" : "unlocked",
+		   (unsigned long long)secrets, secrets == 1 ? "" : "s");
+	a->status_locked = keys_locked(a->keys);
+	a->next_status_ms = agent_mono_ms() + 60000;
+}
+
+/* The service manager's watchdog (WATCHDOG_USEC): pinged at half its
+ * period from the timer, which ticks at least that often. */
+static void
+watchdog_tick(struct agent *a, uint64_t now)
+{
+	if (a->watchdog_ms == 0 || now < a->next_watchdog_ms)
+		return;
+	sd_notify(0, "WATCHDOG=1");
+	a->next_watchdog_ms = now + a->watchdog_ms;
+}
+
 int
 loop_init(struct agent *a)
 {
 	struct itimerspec its = {{1, 0}, {1, 0}};
+	uint64_t usec = 0;
 	sigset_t mask;
 	int r;
+
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+		a->watchdog_ms = usec / 2000 > 0 ? usec / 2000 : 1;
+		if (a->watchdog_ms < 1000) {
+			its.it_interval.tv_sec = its.it_value.tv_sec = 0;
+			its.it_interval.tv_nsec = its.it_value.tv_nsec =
+				(long)a->watchdog_ms * 1000000L;
+		}
+	}
 
 	loop_block_signals(&mask);
 	a->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -140,11 +182,16 @@ on_timer(struct agent *a)
 
 	if (read(a->timer_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		log_warn("timerfd: %s", strerror(errno));
-	conn_sweep(a, agent_mono_ms());
+	uint64_t now = agent_mono_ms();
+
+	watchdog_tick(a, now);
+	conn_sweep(a, now);
 	if (!keys_locked(a->keys))
 		sweep_tick(a);
 	autolock_tick(a);
 	audit_tick(a);
+	if (now >= a->next_status_ms || a->status_locked != keys_locked(a->keys))
+		loop_notify_status(a);
 }
 
 static void
@@ -166,6 +213,8 @@ loop_run(struct agent *a)
 	struct epoll_event evs[MAX_EVENTS];
 
 	a->last_use_ms = agent_mono_ms();
+	watchdog_tick(a, a->last_use_ms);
+	loop_notify_status(a);
 	if (!keys_locked(a->keys))
 		sweep_tick(a);
 	while (!a->stopping) {

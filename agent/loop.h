@@ -5,7 +5,8 @@
 /*
  * The event loop: one epoll set over the listening socket, the clients,
  * a signalfd (SIGTERM, SIGINT: stop; SIGHUP ignored), a one-second timerfd
- * (deadlines) and the writer's eventfd. Signals are handled only here.
+ * (deadlines; faster when the watchdog's period asks for it), the audit
+ * flush timer and the writer's and worker's eventfds. Signals are handled only here.
  */
 
 #include <signal.h>
@@ -20,5 +21,10 @@ int loop_init(struct agent *a) AGENT_WUR;
 /* Serve until a stop signal: 0 or -errno. */
 int loop_run(struct agent *a) AGENT_WUR;
 void loop_fini(struct agent *a);
+/* Tell the service manager (NOTIFY_SOCKET) the agent's state in a
+ * STATUS= line; nothing without one. The timer also pings its watchdog
+ * (WATCHDOG_USEC) and resends the state every minute or when the lock
+ * changes. */
+void loop_notify_status(struct agent *a);
 
 #endif

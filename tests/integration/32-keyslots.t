@@ -306,7 +306,8 @@ read -r n _ rcs <<<"$(poll_window "$TEST_DIR/poll.get" "$t0" "$t1")"
 cmp_ok "$n" -ge 3 "gets are answered while Argon2id runs for add-passphrase ($n gets)"
 is "$rcs" 0 "... each with the value (exit 0)"
 maxo=$(poll_max "$TEST_DIR/poll.get" "$t0" "$t1")
-ok "... each within 1.5 s, far below one Argon2id run (slowest ${maxo}s)" fgt 1.5 "$maxo"
+ok "... each within $((2 * TIME_FACTOR)) s, far below one Argon2id run (slowest ${maxo}s)" \
+	fgt $((2 * TIME_FACTOR)) "$maxo"
 
 run "$CRED" lock
 poll_start "$TEST_DIR/poll.status" "$CRED" status
@@ -320,7 +321,8 @@ read -r n _ rcs <<<"$(poll_window "$TEST_DIR/poll.status" "$t0" "$t1")"
 cmp_ok "$n" -ge 3 "status is answered while the unlock's Argon2id runs ($n calls)"
 is "$rcs" 0 "... each exiting 0"
 maxo=$(poll_max "$TEST_DIR/poll.status" "$t0" "$t1")
-ok "... each within 1.5 s, far below one Argon2id run (slowest ${maxo}s)" fgt 1.5 "$maxo"
+ok "... each within $((2 * TIME_FACTOR)) s, far below one Argon2id run (slowest ${maxo}s)" \
+	fgt $((2 * TIME_FACTOR)) "$maxo"
 get_is "$V/slow" "after the slow unlock the secret reads" slow/x
 ok "the agent stops cleanly" stop_agent
 
