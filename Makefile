@@ -97,6 +97,11 @@ $(B)/tests/test-%: $(B)/obj/tests/unit/test-%.o $(LIBAGENT) $(LIBCRED_A) $(LIBPR
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
 
+# cred is a program, not a library: a unit test of its code takes the
+# objects it tests.
+$(B)/tests/test-cli-dotenv: $(call obj,client/cli/dotenv.c client/cli/dburi.c)
+$(B)/tests/test-cli-scrub: $(call obj,client/cli/scrub.c)
+
 $(B)/tools/%: $(B)/obj/tests/tools/%.o $(LIBAGENT) $(LIBPROTO) $(LIBAGENTC) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
@@ -182,7 +187,8 @@ fuzz-smoke: fuzz
 # ---- dependencies: Debian packages ----
 PKGS := build-essential pkg-config libsodium-dev liblmdb-dev libbsd-dev libsystemd-dev \
 	libcmocka-dev libjansson-dev libpq-dev libmariadb-dev clang libclang-rt-14-dev \
-	lmdb-utils util-linux perl openssh-client procps psmisc
+	lmdb-utils util-linux perl openssh-client procps psmisc \
+	libpq5 libmariadb3 postgresql mariadb-server
 deps:
 	@missing=""; for p in $(PKGS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \

@@ -17,6 +17,7 @@
 #include "seal.h"
 #include "store.h"
 #include "transfer.h"
+#include "typed.h"
 #include "writer.h"
 
 static const uint8_t type_generic[] = "generic";
@@ -85,6 +86,41 @@ exec_put(struct agent *a, MDB_txn *t, struct wjob *j)
 	return r;
 }
 
+/*
+ * A typed secret's new value: VALUE checked as its field set, or, for a
+ * generated value, the current field set with its primary field replaced
+ * (into *RET_SET, locked; freed by the caller).
+ */
+static int
+typed_rotate(struct agent *a, MDB_txn *t, struct wjob *j, const struct meta_rec *m,
+	     const uint8_t **value, size_t *len, uint8_t **ret_set)
+{
+	uint8_t *cur = NULL;
+	size_t cur_len = 0;
+	char why[160];
+	int r;
+
+	if (j->req.rotate.has_value) {
+		if (typed_check(m->type, (struct proto_bytes){*value, *len}, why, sizeof(why)) !=
+		    PROTO_OK)
+			return exec_fail(j, PROTO_INVALID, "%s", why);
+		return 0;
+	}
+	r = exec_open_version(a, t, j->owner, j->name, m, m->version, &cur, &cur_len, j);
+	if (r < 0)
+		return r;
+	r = typed_replace_primary(m->type, (struct proto_bytes){cur, cur_len}, *value, *len,
+				  ret_set, len);
+	smem_free(cur);
+	if (r == -ENOENT)
+		return exec_fail(j, PROTO_INVALID, "type %.*s has no secret field to generate",
+				 (int)m->type.len, (const char *)m->type.ptr);
+	if (r < 0)
+		return exec_fail(j, PROTO_INTERNAL, "the current fields cannot be read");
+	*value = *ret_set;
+	return 0;
+}
+
 static int
 exec_rotate(struct agent *a, MDB_txn *t, struct wjob *j)
 {
@@ -92,7 +128,7 @@ exec_rotate(struct agent *a, MDB_txn *t, struct wjob *j)
 	const uint8_t *value = p->has_value ? p->value.ptr : j->gen;
 	size_t len = p->has_value ? p->value.len : j->gen_len;
 	struct meta_rec m;
-	uint8_t *copy = NULL;
+	uint8_t *copy = NULL, *set = NULL;
 	int r;
 
 	r = exec_load_live(a, t, j->owner, j->name, &m, &copy, j);
@@ -100,7 +136,10 @@ exec_rotate(struct agent *a, MDB_txn *t, struct wjob *j)
 		return r;
 	if (p->has_expires)
 		m.expires = p->expires;
-	r = exec_new_version(a, t, j->owner, j->name, &m, value, len, j);
+	r = typed_is_generic(m.type) ? 0 : typed_rotate(a, t, j, &m, &value, &len, &set);
+	if (r == 0)
+		r = exec_new_version(a, t, j->owner, j->name, &m, value, len, j);
+	smem_free(set);
 	free(copy);
 	j->version = m.version;
 	j->state = m.state;
@@ -463,6 +502,33 @@ exec_quota(struct agent *a, MDB_txn *t, struct wjob *j)
 	return r;
 }
 
+static int
+exec_verify(struct agent *a, MDB_txn *t, struct wjob *j)
+{
+	const struct proto_verify_req *p = &j->req.verify;
+	struct meta_rec m;
+	uint8_t *copy = NULL;
+	int r;
+
+	r = exec_load_live(a, t, j->owner, j->name, &m, &copy, j);
+	if (r < 0)
+		return r;
+	if (p->has_version && !record_has_version(&m, p->version)) {
+		free(copy);
+		return exec_fail(j, PROTO_NOT_FOUND, "version %u not found", p->version);
+	}
+	m.verify_status = (uint8_t)p->status;
+	m.verify_time = agent_now();
+	m.verify_msg = p->message;
+	if (m.verify_msg.len > PROTO_VERIFY_MESSAGE_MAX)
+		m.verify_msg.len = PROTO_VERIFY_MESSAGE_MAX;
+	r = exec_save(a, t, j->owner, j->name, &m, j);
+	j->version = m.version;
+	j->state = m.state;
+	free(copy);
+	return r;
+}
+
 /* What each mutation needs of its caller (DESIGN.md section 6). */
 static int
 need_of(const struct wjob *j)
@@ -473,6 +539,8 @@ need_of(const struct wjob *j)
 		 * owner's call. */
 		return j->req.put.has_max_versions || j->req.put.quota != 0 ? AUTHZ_OWNER
 									     : AUTHZ_WRITE;
+	case PROTO_MSG_VERIFY:
+		return AUTHZ_READ; /* whoever may read it may test it */
 	case PROTO_MSG_PURGE:
 	case PROTO_MSG_QUOTA:
 	case PROTO_MSG_SHARE:
@@ -519,6 +587,7 @@ ops_write_exec(struct agent *a, MDB_txn *t, struct wjob *j)
 	case PROTO_MSG_SHARE:
 	case PROTO_MSG_UNSHARE: return exec_share(a, t, j);
 	case PROTO_MSG_QUOTA: return exec_quota(a, t, j);
+	case PROTO_MSG_VERIFY: return exec_verify(a, t, j);
 	case OPS_JOB_SWEEP: return exec_sweep(a, t, j);
 	default: abort();
 	}

@@ -113,6 +113,8 @@ entry_wanted(struct list_ctx *x, const MDB_val *k, const struct meta_rec *r, boo
 		return false;
 	if (m->has_expiring && (r->expires == 0 || r->expires > m->expiring))
 		return false;
+	if ((m->flags & PROTO_LIST_UNVERIFIED) && r->verify_status == PROTO_VERIFY_OK)
+		return false;
 	if (x->all_users && !starts_with(name.ptr, name.len, m->prefix.ptr, m->prefix.len))
 		return false;
 	proto_iter_init(&it, &m->labels);

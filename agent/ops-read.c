@@ -6,12 +6,14 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/smem.h"
 #include "audit.h"
 #include "authz.h"
 #include "keys.h"
 #include "record.h"
 #include "seal.h"
 #include "store.h"
+#include "typed.h"
 #include "usage.h"
 #include "ops.h"
 
@@ -389,6 +391,29 @@ usage_to_proto(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes n
 					       strlen(ur->reader_comm)};
 }
 
+/* A typed secret's fields for INFO, secret ones masked (left out if the
+ * current version cannot be opened). */
+static void
+info_fields(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes name,
+	    const struct meta_rec *m, struct proto_meta *pm)
+{
+	struct seal_aad aad = {owner, m->id, name.ptr, name.len, m->version, m->type.ptr,
+			       m->type.len};
+	uint8_t bkey[STORE_BLOB_KEY_MAX], *plain;
+	struct proto_bytes blob;
+	size_t plen;
+
+	if (store_get(t, a->store->blob, bkey,
+		      store_blob_key(bkey, owner, name.ptr, name.len, m->version), &blob) < 0 ||
+	    seal_blob_plain_len(blob.ptr, blob.len, &plen) < 0 ||
+	    (plain = smem_alloc(plen > 0 ? plen : 1)) == NULL)
+		return;
+	if (seal_open_blob(a->keys, a->dek_scratch, &aad, blob.ptr, blob.len, plain) == 0 &&
+	    typed_info_fields(m->type, (struct proto_bytes){plain, plen}, &pm->fields) < 0)
+		pm->fields = (struct proto_list_span){{NULL, 0}, 0};
+	smem_free(plain);
+}
+
 enum ops_result
 ops_info(struct agent *a, struct conn *c, const struct proto_frame *f)
 {
@@ -416,6 +441,10 @@ ops_info(struct agent *a, struct conn *c, const struct proto_frame *f)
 	record_to_proto(&rec, owner, m.ref.name, &pm);
 	pm.shared = owner != (uint32_t)c->peer.uid;
 	usage_to_proto(a, t, owner, m.ref.name, &rec, &pm);
+	if (rec.verify_status != 0)
+		pm.verify_message = rec.verify_msg;
+	if (!typed_is_generic(rec.type))
+		info_fields(a, t, owner, m.ref.name, &rec, &pm);
 	if (!pm.shared && grants_span(a, t, owner, m.ref.name, &pm.grants) < 0) {
 		res = ops_fail(a, c, f, PROTO_INTERNAL, "out of memory");
 		goto out;
@@ -436,6 +465,7 @@ ops_info(struct agent *a, struct conn *c, const struct proto_frame *f)
 	}
 	free((void *)(uintptr_t)pm.versions.raw.ptr);
 	free((void *)(uintptr_t)pm.grants.raw.ptr);
+	free((void *)(uintptr_t)pm.fields.raw.ptr);
 out:
 	store_read_end(a->store);
 	return res;

@@ -13,12 +13,11 @@
 #include "record.h"
 #include "rekey.h"
 #include "transfer.h"
+#include "typed.h"
 #include "usage.h"
 #include "watch.h"
 #include "writer.h"
 #include "ops.h"
-
-#define TYPE_GENERIC "generic"
 
 static struct wjob *
 job_new(struct agent *a, struct conn *c, const struct proto_frame *f)
@@ -100,15 +99,15 @@ ops_put(struct agent *a, struct conn *c, const struct proto_frame *f)
 {
 	struct wjob *j = job_new(a, c, f);
 	struct proto_put *m;
+	char why[160];
 
 	if (j == NULL)
 		return ops_fail(a, c, f, PROTO_INTERNAL, "out of memory");
 	m = &j->req.put;
 	if (proto_decode_put(f->body, m) < 0)
 		return bad(a, c, f, j, PROTO_BAD_REQUEST, "malformed PUT");
-	if (m->type.len > 0 && (m->type.len != strlen(TYPE_GENERIC) ||
-				memcmp(m->type.ptr, TYPE_GENERIC, m->type.len) != 0))
-		return bad(a, c, f, j, PROTO_INVALID, "unknown type (this agent stores: generic)");
+	if (typed_check(m->type, m->value, why, sizeof(why)) != PROTO_OK)
+		return bad(a, c, f, j, PROTO_INVALID, why);
 	if (!labels_valid(&m->labels))
 		return bad(a, c, f, j, PROTO_USAGE,
 			   "invalid label (key=value, key of [A-Za-z0-9_.-])");
@@ -182,6 +181,18 @@ ops_label(struct agent *a, struct conn *c, const struct proto_frame *f)
 			return bad(a, c, f, j, PROTO_USAGE, "invalid label key");
 	}
 	return queue_job(a, c, f, j, &j->req.label.ref, 0);
+}
+
+enum ops_result
+ops_verify(struct agent *a, struct conn *c, const struct proto_frame *f)
+{
+	struct wjob *j = job_new(a, c, f);
+
+	if (j == NULL)
+		return ops_fail(a, c, f, PROTO_INTERNAL, "out of memory");
+	if (proto_decode_verify(f->body, &j->req.verify) < 0)
+		return bad(a, c, f, j, PROTO_BAD_REQUEST, "malformed VERIFY");
+	return queue_job(a, c, f, j, &j->req.verify.ref, 0);
 }
 
 enum ops_result

@@ -73,6 +73,7 @@ static const ops_handler handlers[] = {
 	[PROTO_MSG_USAGE] = ops_usage,
 	[PROTO_MSG_QUOTA] = ops_quota,
 	[PROTO_MSG_USAGE_RESET] = ops_usage_reset,
+	[PROTO_MSG_VERIFY] = ops_verify,
 };
 
 /* Messages that work while the agent is locked. */

@@ -59,6 +59,7 @@ struct wjob {
 		struct proto_label label;
 		struct proto_share share;
 		struct proto_quota quota;
+		struct proto_verify_req verify;
 	} req;
 	uint8_t *gen; /* a generated value, in the arena (loop-owned) */
 	size_t gen_cap, gen_len;
@@ -107,6 +108,7 @@ enum ops_result ops_watch(struct agent *a, struct conn *c, const struct proto_fr
 enum ops_result ops_share(struct agent *a, struct conn *c, const struct proto_frame *f);
 enum ops_result ops_keys(struct agent *a, struct conn *c, const struct proto_frame *f);
 enum ops_result ops_quota(struct agent *a, struct conn *c, const struct proto_frame *f);
+enum ops_result ops_verify(struct agent *a, struct conn *c, const struct proto_frame *f);
 /* ops-audit.c */
 enum ops_result ops_audit(struct agent *a, struct conn *c, const struct proto_frame *f);
 enum ops_result ops_audit_verify(struct agent *a, struct conn *c, const struct proto_frame *f);

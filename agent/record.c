@@ -139,4 +139,6 @@ record_to_proto(const struct meta_rec *m, uint32_t owner, struct proto_bytes nam
 	ret->labels = m->labels;
 	ret->quota = m->quota;
 	ret->quota_period = m->quota_period;
+	ret->verify_status = m->verify_status;
+	ret->verify_time = m->verify_status != 0 ? m->verify_time : 0;
 }

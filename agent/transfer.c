@@ -20,6 +20,7 @@
 #include "seal.h"
 #include "store.h"
 #include "transfer.h"
+#include "typed.h"
 #include "worker.h"
 #include "writer.h"
 
@@ -830,7 +831,14 @@ ops_exec_import(struct agent *a, MDB_txn *t, struct wjob *j)
 							   : (struct proto_bytes){type_generic, 7};
 		struct meta_rec m;
 		uint8_t *copy = NULL;
+		char why[160];
 		int same;
+
+		if (typed_check(it->type, it->value, why, sizeof(why)) != PROTO_OK) {
+			r = exec_fail(j, PROTO_INVALID, "nothing imported: %.*s: %s",
+				      (int)it->name.len, (const char *)it->name.ptr, why);
+			break;
+		}
 
 		r = exec_load(a, t, j->owner, it->name, &m, &copy, j);
 		if (r == -ENOENT) {

@@ -13,9 +13,9 @@
 
 #define BUCKETS 4096u
 #define CACHE_MAX 65536u
-#define USAGE_FORMAT 1u
+#define USAGE_FORMAT 2u
 #define MAC_SIZE 32u
-#define VAL_MAX (1u + 4u * 8u + 2u * 4u + 1u + PEER_COMM_MAX + MAC_SIZE)
+#define VAL_MAX (1u + 8u + USAGE_PERIODS * 16u + 8u + 2u * 4u + 1u + PEER_COMM_MAX + MAC_SIZE)
 
 struct usage_ent {
 	struct usage_ent *next;       /* bucket chain */
@@ -84,8 +84,10 @@ encode(const struct usage_rec *r, uint8_t *out)
 	buf_writer_init(&w, out, VAL_MAX);
 	buf_put_u8(&w, USAGE_FORMAT);
 	buf_put_u64(&w, r->reads);
-	buf_put_u64(&w, r->period_reads);
-	buf_put_u64(&w, r->period_start);
+	for (uint32_t i = 0; i < USAGE_PERIODS; i++) {
+		buf_put_u64(&w, r->count[i]);
+		buf_put_u64(&w, r->start[i]);
+	}
 	buf_put_u64(&w, r->last_read);
 	buf_put_u32(&w, r->reader_uid);
 	buf_put_u32(&w, r->reader_pid);
@@ -109,9 +111,12 @@ decode(const uint8_t *akey, const uint8_t *key, size_t klen, struct proto_bytes 
 	if (sodium_memcmp(want, v.ptr + v.len - MAC_SIZE, MAC_SIZE) != 0)
 		return -EBADMSG;
 	buf_reader_init(&r, v.ptr, v.len - MAC_SIZE);
-	if (buf_get_u8(&r, &fmt) < 0 || fmt != USAGE_FORMAT || buf_get_u64(&r, &ret->reads) < 0 ||
-	    buf_get_u64(&r, &ret->period_reads) < 0 || buf_get_u64(&r, &ret->period_start) < 0 ||
-	    buf_get_u64(&r, &ret->last_read) < 0 || buf_get_u32(&r, &ret->reader_uid) < 0 ||
+	if (buf_get_u8(&r, &fmt) < 0 || fmt != USAGE_FORMAT || buf_get_u64(&r, &ret->reads) < 0)
+		return -EBADMSG;
+	for (uint32_t i = 0; i < USAGE_PERIODS; i++)
+		if (buf_get_u64(&r, &ret->count[i]) < 0 || buf_get_u64(&r, &ret->start[i]) < 0)
+			return -EBADMSG;
+	if (buf_get_u64(&r, &ret->last_read) < 0 || buf_get_u32(&r, &ret->reader_uid) < 0 ||
 	    buf_get_u32(&r, &ret->reader_pid) < 0 || buf_get_u8(&r, &clen) < 0 ||
 	    clen >= PEER_COMM_MAX || buf_get_bytes(&r, clen, &p) < 0 || buf_remaining(&r) != 0)
 		return -EBADMSG;
@@ -197,12 +202,18 @@ usage_get(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes name,
 struct usage_rec *
 usage_rec_at(struct usage_ent *e, uint32_t period, uint64_t now)
 {
-	uint64_t start = proto_period_start(period != 0 ? period : PROTO_PERIOD_DAY, now);
+	uint32_t view = (period >= 1 && period <= USAGE_PERIODS ? period : PROTO_PERIOD_DAY) - 1;
 
-	if (e->rec.period_start != start) {
-		e->rec.period_start = start;
-		e->rec.period_reads = 0;
+	for (uint32_t i = 0; i < USAGE_PERIODS; i++) {
+		uint64_t start = proto_period_start(i + 1, now);
+
+		if (e->rec.start[i] != start) {
+			e->rec.start[i] = start;
+			e->rec.count[i] = 0;
+		}
 	}
+	e->rec.period_reads = e->rec.count[view];
+	e->rec.period_start = e->rec.start[view];
 	return &e->rec;
 }
 
@@ -221,8 +232,10 @@ mark(struct agent *a, struct usage_ent *e)
 void
 usage_count_read(struct agent *a, struct usage_ent *e, const struct peer *p, uint64_t now)
 {
+	usage_rec_at(e, 0, now);
 	e->rec.reads++;
-	e->rec.period_reads++;
+	for (uint32_t i = 0; i < USAGE_PERIODS; i++)
+		e->rec.count[i]++;
 	e->rec.last_read = now;
 	e->rec.reader_uid = (uint32_t)p->uid;
 	e->rec.reader_pid = (uint32_t)p->pid;
@@ -234,6 +247,9 @@ usage_count_read(struct agent *a, struct usage_ent *e, const struct peer *p, uin
 void
 usage_reset(struct agent *a, struct usage_ent *e)
 {
+	/* A reset starts every period's count again. */
+	for (uint32_t i = 0; i < USAGE_PERIODS; i++)
+		e->rec.count[i] = 0;
 	e->rec.period_reads = 0;
 	mark(a, e);
 }

@@ -10,10 +10,14 @@
  * audit group commit (audit.h), so a quota check never waits for a write
  * and never counts a read twice.
  *
+ * Reads are counted per calendar hour, day and month (UTC) at once, so a
+ * quota may change its period without losing the reads already made.
+ *
  * Stored in the usage database under the secret's meta key:
- *   u8 format (1) | u64 reads | u64 period reads | u64 period start |
- *   u64 last read | u32 reader uid | u32 reader pid | u8 comm length |
- *   comm | 32-byte MAC (keyed BLAKE2b under the audit key)
+ *   u8 format (2) | u64 reads | 3 x (u64 reads, u64 period start) for the
+ *   hour, the day and the month | u64 last read | u32 reader uid |
+ *   u32 reader pid | u8 comm length | comm | 32-byte MAC (keyed BLAKE2b
+ *   under the audit key)
  */
 
 #include <stdbool.h>
@@ -29,10 +33,15 @@
 
 struct agent;
 
+#define USAGE_PERIODS 3u /* hour, day, month: enum proto_period - 1 */
+
 struct usage_rec {
-	uint64_t reads, period_reads, period_start, last_read;
+	uint64_t reads, last_read;
+	uint64_t count[USAGE_PERIODS], start[USAGE_PERIODS];
 	uint32_t reader_uid, reader_pid;
 	char reader_comm[PEER_COMM_MAX];
+	/* the view usage_rec_at() sets: the asked period's */
+	uint64_t period_reads, period_start;
 };
 
 struct usage_snap {
@@ -53,8 +62,8 @@ void usage_free(struct usage *u);
  */
 int usage_get(struct agent *a, MDB_txn *t, uint32_t owner, struct proto_bytes name,
 	      struct usage_ent **ret) USAGE_WUR;
-/* The counters, with the period rolled over to the one holding NOW
- * (PERIOD: enum proto_period). */
+/* The counters, rolled over to the periods holding NOW, with the view of
+ * PERIOD (enum proto_period; 0: the day) set. */
 struct usage_rec *usage_rec_at(struct usage_ent *e, uint32_t period, uint64_t now);
 /* Count one read by P. */
 void usage_count_read(struct agent *a, struct usage_ent *e, const struct peer *p, uint64_t now);

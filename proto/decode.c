@@ -4,6 +4,7 @@
 #include "proto/fields.h"
 #include "proto/proto.h"
 #include "proto/schema.h"
+#include "proto/typed.h"
 
 /*
  * One schema per message body, in the field order of proto.h. Decoders
@@ -118,9 +119,20 @@ static const struct proto_spec grant_specs[] = {
 };
 static const struct proto_schema grant_schema = SCHEMA(grant);
 
+/* A FIELD group of the INFO reply: a typed secret's field, its value left
+ * out when the field is secret. Keys are checked (charset, order) by
+ * proto_typed_span_check(). */
+enum { FLD_KEY, FLD_VALUE };
+static const struct proto_spec field_specs[] = {
+	[FLD_KEY] = STR(PROTO_TAG_FIELD_KEY, REQ | PROTO_F_NONEMPTY, PROTO_FIELD_KEY_MAX),
+	[FLD_VALUE] = BYTES(PROTO_TAG_FIELD_VALUE, 0, UINT32_MAX),
+};
+static const struct proto_schema field_schema = SCHEMA(field);
+
 /* The INFO reply and a LIST entry share their first META_COMMON_N fields;
- * then the INFO reply has VERSIONS*, GRANT*, SHARED?, MESSAGE? and the
- * quota and usage fields, and an entry only SHARED?. */
+ * then the INFO reply has VERSIONS*, GRANT*, SHARED?, MESSAGE?, the
+ * quota and usage fields, FIELD* and the verify fields, and an entry
+ * only SHARED?, VERIFY_STATUS? and VERIFY_TIME?. */
 enum {
 	META_OWNER,
 	META_NAME,
@@ -146,8 +158,12 @@ enum {
 	META_READER_UID,
 	META_READER_PID,
 	META_READER_COMM,
+	META_FIELD,
+	META_VERIFY_STATUS,
+	META_VERIFY_TIME,
+	META_VERIFY_MESSAGE,
 };
-enum { ENTRY_SHARED = META_COMMON_N };
+enum { ENTRY_SHARED = META_COMMON_N, ENTRY_VERIFY_STATUS, ENTRY_VERIFY_TIME };
 #define META_COMMON_SPECS                                                       \
 	[META_OWNER] = U32(PROTO_TAG_OWNER, REQ),                               \
 	[META_NAME] = NAME,                                                     \
@@ -161,6 +177,8 @@ enum { ENTRY_SHARED = META_COMMON_N };
 	[META_DELETED] = U64(PROTO_TAG_DELETED, 0),                             \
 	[META_LABEL] = LABELS
 #define SHARED ENUM(PROTO_TAG_SHARED, 0, 1)
+#define VERIFY_STATUS_F ENUM(PROTO_TAG_VERIFY_STATUS, 0, PROTO_VERIFY_MAX)
+#define VERIFY_TIME_F U64(PROTO_TAG_VERIFY_TIME, 0)
 static const struct proto_spec meta_specs[] = {
 	META_COMMON_SPECS,
 	[META_VERSIONS] = {.tag = PROTO_TAG_VERSIONS, .kind = PROTO_KIND_GROUP,
@@ -179,10 +197,17 @@ static const struct proto_spec meta_specs[] = {
 	[META_READER_UID] = U32(PROTO_TAG_READER_UID, 0),
 	[META_READER_PID] = U32(PROTO_TAG_READER_PID, 0),
 	[META_READER_COMM] = STR(PROTO_TAG_READER_COMM, 0, PROTO_COMM_MAX),
+	[META_FIELD] = {.tag = PROTO_TAG_FIELD, .kind = PROTO_KIND_GROUP, .flags = PROTO_F_REPEAT,
+			.max_count = PROTO_TYPED_FIELDS_MAX, .group = &field_schema},
+	[META_VERIFY_STATUS] = VERIFY_STATUS_F,
+	[META_VERIFY_TIME] = VERIFY_TIME_F,
+	[META_VERIFY_MESSAGE] = STR(PROTO_TAG_VERIFY_MESSAGE, 0, PROTO_VERIFY_MESSAGE_MAX),
 };
 static const struct proto_spec entry_specs[] = {
 	META_COMMON_SPECS,
 	[ENTRY_SHARED] = SHARED,
+	[ENTRY_VERIFY_STATUS] = VERIFY_STATUS_F,
+	[ENTRY_VERIFY_TIME] = VERIFY_TIME_F,
 };
 static const struct proto_schema meta_entry_schema = SCHEMA(entry);
 
@@ -235,7 +260,8 @@ static const struct proto_schema
 	empty_schema = {NULL, 0};
 
 _Static_assert(ARRAY_SIZE(meta_specs) <= PROTO_SCHEMA_MAX, "meta schema too large");
-_Static_assert(ARRAY_SIZE(entry_specs) == META_COMMON_N + 1, "entry: the common fields, SHARED");
+_Static_assert(ARRAY_SIZE(entry_specs) == META_COMMON_N + 3,
+	       "entry: the common fields, SHARED, VERIFY_STATUS, VERIFY_TIME");
 
 int
 proto_decode_hello(struct proto_bytes body, struct proto_hello *ret)
@@ -412,14 +438,37 @@ meta_from(const struct proto_slot *s, bool full, struct proto_meta *ret)
 		ret->reader_uid = proto_slot_u32(&s[META_READER_UID]);
 		ret->reader_pid = proto_slot_u32(&s[META_READER_PID]);
 		ret->reader_comm = s[META_READER_COMM].val;
+		ret->fields = s[META_FIELD].span;
+		ret->verify_status = proto_slot_u32(&s[META_VERIFY_STATUS]);
+		ret->verify_time = proto_slot_u64(&s[META_VERIFY_TIME]);
+		ret->verify_message = s[META_VERIFY_MESSAGE].val;
 	} else {
 		ret->shared = proto_slot_u32(&s[ENTRY_SHARED]);
+		ret->verify_status = proto_slot_u32(&s[ENTRY_VERIFY_STATUS]);
+		ret->verify_time = proto_slot_u64(&s[ENTRY_VERIFY_TIME]);
 	}
 }
 
+/* VERIFY_STATUS and VERIFY_TIME both or neither, the status not 0 (the
+ * schema caps it; 0 is "never verified", said by leaving both out), and
+ * MESSAGE (INFO only; NULL for an entry) only with them. */
+static int
+check_verify(const struct proto_slot *status, const struct proto_slot *time,
+	     const struct proto_slot *message)
+{
+	if (status->present != time->present)
+		return -EBADMSG;
+	if (status->present && proto_slot_u32(status) == 0)
+		return -EBADMSG;
+	if (message != NULL && message->present && !status->present)
+		return -EBADMSG;
+	return 0;
+}
+
 /* The INFO-only fields' rules: QUOTA with QUOTA_PERIOD, READS with
- * PERIOD_READS, and a LAST_READ with its reader's uid and pid (and
- * perhaps its command name), a reader never without one. */
+ * PERIOD_READS, a LAST_READ with its reader's uid and pid (and perhaps
+ * its command name), a reader never without one; the verify fields; and
+ * FIELD groups with valid keys in ascending order. */
 static int
 check_info_tail(const struct proto_slot *s)
 {
@@ -432,7 +481,10 @@ check_info_tail(const struct proto_slot *s)
 	if (s[META_READER_UID].present != last || s[META_READER_PID].present != last ||
 	    (s[META_READER_COMM].present && !last))
 		return -EBADMSG;
-	return 0;
+	if (check_verify(&s[META_VERIFY_STATUS], &s[META_VERIFY_TIME], &s[META_VERIFY_MESSAGE]) < 0)
+		return -EBADMSG;
+	/* The schema has checked each FIELD group; keys and their order here. */
+	return proto_typed_span_check(s[META_FIELD].span.raw) < 0 ? -EBADMSG : 0;
 }
 
 int
@@ -459,7 +511,8 @@ proto_decode_meta_entry(struct proto_bytes group, struct proto_meta *ret)
 {
 	struct proto_slot s[ARRAY_SIZE(entry_specs)];
 
-	if (proto_fields_parse(group, &meta_entry_schema, s) < 0)
+	if (proto_fields_parse(group, &meta_entry_schema, s) < 0 ||
+	    check_verify(&s[ENTRY_VERIFY_STATUS], &s[ENTRY_VERIFY_TIME], NULL) < 0)
 		return -EBADMSG;
 	meta_from(s, false, ret);
 	return 0;

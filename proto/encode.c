@@ -137,8 +137,9 @@ proto_encode_named(struct buf_writer *w, uint8_t type, uint32_t reqid, const str
 	return proto_frame_end(w, start);
 }
 
-/* What follows SHARED in an INFO reply: MESSAGE, then quota and usage.
- * A reader's identity belongs to its LAST_READ, so it goes with it. */
+/* What follows SHARED in an INFO reply: MESSAGE, quota and usage, then a
+ * typed secret's FIELD groups. A reader's identity belongs to its
+ * LAST_READ, so it goes with it. */
 static void
 put_info_tail(struct buf_writer *w, const struct proto_meta *m)
 {
@@ -154,6 +155,20 @@ put_info_tail(struct buf_writer *w, const struct proto_meta *m)
 		proto_put_u32(w, PROTO_TAG_READER_PID, m->reader_pid);
 		put_opt_string(w, PROTO_TAG_READER_COMM, m->reader_comm);
 	}
+	put_span(w, &m->fields);
+}
+
+/* The last fields of both: a verify result (status 0: never verified,
+ * nothing written), its message in an INFO reply only. */
+static void
+put_verify(struct buf_writer *w, const struct proto_meta *m, bool info)
+{
+	if (m->verify_status == 0)
+		return;
+	proto_put_u32(w, PROTO_TAG_VERIFY_STATUS, m->verify_status);
+	proto_put_u64(w, PROTO_TAG_VERIFY_TIME, m->verify_time);
+	if (info)
+		put_opt_string(w, PROTO_TAG_VERIFY_MESSAGE, m->verify_message);
 }
 
 void
@@ -180,6 +195,7 @@ proto_put_meta_fields(struct buf_writer *w, const struct proto_meta *m, bool wit
 		proto_put_u32(w, PROTO_TAG_SHARED, m->shared);
 	if (with_versions)
 		put_info_tail(w, m);
+	put_verify(w, m, with_versions);
 }
 
 void

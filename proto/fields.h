@@ -29,7 +29,7 @@
 
 /* The most entries a schema may have (a group is parsed with a stack
  * array of this many slots; the INFO reply's is the largest). */
-#define PROTO_SCHEMA_MAX 24u
+#define PROTO_SCHEMA_MAX 32u
 
 struct proto_schema;
 

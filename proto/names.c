@@ -321,9 +321,10 @@ static const char *const op_names[] = {
 	[PROTO_MSG_USAGE] = "usage",
 	[PROTO_MSG_QUOTA] = "quota",
 	[PROTO_MSG_USAGE_RESET] = "usage-reset",
+	[PROTO_MSG_VERIFY] = "verify",
 };
 #define N_OPS (sizeof(op_names) / sizeof(op_names[0]))
-_Static_assert(N_OPS == PROTO_MSG_USAGE_RESET + 1, "a name for every request type");
+_Static_assert(N_OPS == PROTO_MSG_VERIFY + 1, "a name for every request type");
 _Static_assert(PROTO_OP_SUPPRESSED >= N_OPS && (PROTO_OP_SUPPRESSED & PROTO_REPLY_BIT) != 0,
 	       "the suppressed op is no request type");
 

@@ -84,6 +84,7 @@ enum proto_msg {
 	PROTO_MSG_USAGE = 0x1e,
 	PROTO_MSG_QUOTA = 0x1f,
 	PROTO_MSG_USAGE_RESET = 0x20,
+	PROTO_MSG_VERIFY = 0x21,
 	/* Sent by the agent, never requested: a reply-shaped frame (status
 	 * OK) carrying the request id of the WATCH it belongs to. */
 	PROTO_MSG_EVENT = 0xc0,
@@ -201,13 +202,26 @@ enum proto_tag {
 	PROTO_TAG_USAGE = 96,        /* group, repeatable: one secret's usage */
 	PROTO_TAG_TOTAL = 97,        /* u64: a summary count */
 	PROTO_TAG_PERIOD_START = 98, /* u64 unix seconds: the current period began */
+	PROTO_TAG_FIELD = 99,        /* group, repeatable: FIELD_KEY, FIELD_VALUE? */
+	PROTO_TAG_FIELD_KEY = 100,   /* string: a typed secret's field name */
+	PROTO_TAG_FIELD_VALUE = 101, /* bytes: its value */
+	PROTO_TAG_VERIFY_STATUS = 102, /* u32: enum proto_verify */
+	PROTO_TAG_VERIFY_TIME = 103,   /* u64 unix seconds */
+	PROTO_TAG_VERIFY_MESSAGE = 104, /* string, at most PROTO_VERIFY_MESSAGE_MAX */
 };
 
 enum proto_mode { PROTO_MODE_USER = 0, PROTO_MODE_SYSTEM = 1 };
 enum proto_state { PROTO_STATE_ACTIVE = 0, PROTO_STATE_DISABLED = 1, PROTO_STATE_DELETED = 2 };
 #define PROTO_STATE_MAX 2u
-enum proto_list_flag { PROTO_LIST_DELETED = 1u << 0, PROTO_LIST_ALL_USERS = 1u << 1 };
-#define PROTO_LIST_FLAGS_ALL 3u
+enum proto_list_flag {
+	PROTO_LIST_DELETED = 1u << 0,
+	PROTO_LIST_ALL_USERS = 1u << 1,
+	PROTO_LIST_UNVERIFIED = 1u << 2, /* only never verified, or last failed */
+};
+#define PROTO_LIST_FLAGS_ALL 7u
+enum proto_verify { PROTO_VERIFY_OK = 1, PROTO_VERIFY_FAILED = 2 };
+#define PROTO_VERIFY_MAX 2u
+#define PROTO_VERIFY_MESSAGE_MAX 255u
 enum proto_get_flag { PROTO_GET_ALLOW_EXPIRED = 1u << 0 };
 #define PROTO_GET_FLAGS_ALL 1u
 enum proto_rotate_flag { PROTO_ROTATE_PRINT = 1u << 0 };
@@ -477,6 +491,14 @@ struct proto_meta {
 	uint64_t last_read;
 	uint32_t reader_uid, reader_pid;
 	struct proto_bytes reader_comm;
+	/* After those (tags 99-104): FIELD* (INFO only, typed secrets: every
+	 * field of the current version; secret fields without FIELD_VALUE),
+	 * then VERIFY_STATUS?, VERIFY_TIME? (both or neither; LIST entries
+	 * too) and VERIFY_MESSAGE? (INFO only, with them). */
+	struct proto_list_span fields;
+	uint32_t verify_status; /* 0: never verified */
+	uint64_t verify_time;
+	struct proto_bytes verify_message;
 };
 
 struct proto_version_info {
@@ -687,8 +709,11 @@ int proto_encode_list_reply(struct buf_writer *w, uint32_t reqid, const struct p
  * GRANT, SHARED?, MESSAGE? and then the INFO-only QUOTA and QUOTA_PERIOD
  * (each when not 0), READS and PERIOD_READS (with has_usage), LAST_READ,
  * READER_UID and READER_PID (with has_last_read) and READER_COMM (with
- * has_last_read, when not empty). Without it, an ENTRY's fields: the
- * common ones and SHARED?, nothing INFO-only. */
+ * has_last_read, when not empty), the fields span, and VERIFY_STATUS,
+ * VERIFY_TIME (verify_status not 0) and VERIFY_MESSAGE (then, when not
+ * empty). Without it, an ENTRY's fields: the common ones, SHARED?,
+ * VERIFY_STATUS and VERIFY_TIME (verify_status not 0), nothing
+ * INFO-only. */
 void proto_put_meta_fields(struct buf_writer *w, const struct proto_meta *m, bool with_versions);
 void proto_put_meta_entry(struct buf_writer *w, const struct proto_meta *m);
 int proto_encode_rotate(struct buf_writer *w, uint32_t reqid, const struct proto_rotate *m) PROTO_WUR;
@@ -970,7 +995,8 @@ int proto_encode_quota(struct buf_writer *w, uint32_t reqid, const struct proto_
  * "undelete", "purge", "disable", "enable", "label", "watch", "share",
  * "unshare", "lock", "unlock", "passwd", "keyslot" (KEYSLOT_LIST, ADD
  * and RM), "backup", "rekey", "export", "import", "audit",
- * "audit-verify", "usage", "quota", "usage-reset", "status", "hello";
+ * "audit-verify", "usage", "quota", "usage-reset", "verify", "status",
+ * "hello";
  * "connect" for 0 (a refused connection), "suppressed" for
  * PROTO_OP_SUPPRESSED (a summary record of the requests past a uid's
  * audit budget); NULL for other types. At most PROTO_OP_MAX bytes. */
@@ -989,5 +1015,101 @@ int proto_period_parse(const char *name) PROTO_WUR;
  * hour, day or month. Any other PERIOD (0: no quota) is taken as a day,
  * the period of usage counts without a quota. */
 uint64_t proto_period_start(uint32_t period, uint64_t now);
+
+/* ---- typed secrets ----
+ * A secret of type "generic" holds its VALUE as raw bytes. Any other type
+ * holds, as VALUE (in PUT, ROTATE, GET replies and IMPORT entries alike),
+ * its fields: FIELD groups of FIELD_KEY (1-64 bytes of [a-z0-9_]) and
+ * FIELD_VALUE, keys strictly ascending (bytewise), 1 to
+ * PROTO_TYPED_FIELDS_MAX of them. The registry below says which fields a
+ * type names; fields it does not name are kept as they came.
+ *
+ * VERIFY: OWNER?, NAME, VERSION? (the version checked; absent: the
+ * current), VERIFY_STATUS, VERIFY_MESSAGE?: the client ran the type's
+ * check and the agent records the result (time: the agent's clock) in
+ * the secret's metadata. Simple reply. The caller needs read access.
+ */
+#define PROTO_TYPED_FIELDS_MAX 64u
+#define PROTO_FIELD_KEY_MAX 64u
+
+enum proto_field_flag {
+	PROTO_FIELD_REQUIRED = 1u << 0, /* absent and without a default: INVALID */
+	PROTO_FIELD_SECRET = 1u << 1,   /* masked in INFO; the first is the primary */
+};
+enum proto_field_check {
+	PROTO_CHECK_BYTES = 0, /* anything */
+	PROTO_CHECK_TEXT = 1,  /* 1 byte or more of UTF-8, no control characters */
+	PROTO_CHECK_PORT = 2,  /* decimal 1-65535 */
+	PROTO_CHECK_ENUM = 3,  /* one of values[] */
+	PROTO_CHECK_BOOL = 4,  /* "true" or "false" */
+};
+struct proto_type_field {
+	const char *name;
+	uint8_t flags;             /* enum proto_field_flag */
+	uint8_t check;             /* enum proto_field_check */
+	const char *def;           /* the default, or NULL */
+	const char *const *values; /* PROTO_CHECK_ENUM: NULL-terminated */
+};
+struct proto_type {
+	const char *name;
+	const struct proto_type_field *fields;
+	uint32_t n_fields;
+};
+
+/* The registry: DESIGN.md section 5's types, "generic" first. I from 0;
+ * NULL past the last. */
+const struct proto_type *proto_type_at(size_t i);
+/* The type named NAME (LEN bytes), or NULL for a name not in it. */
+const struct proto_type *proto_type_lookup(const void *name, size_t len);
+/* A type's field named NAME, or NULL. */
+const struct proto_type_field *proto_type_field(const struct proto_type *t, const void *name,
+						size_t len);
+/* The primary field (the first secret one): what `cred get` prints. */
+const struct proto_type_field *proto_type_primary(const struct proto_type *t);
+
+/*
+ * Check VALUE as the field set of type T (not generic): 0; -EBADMSG when
+ * it is not a well-formed field set (WHY says how); -EINVAL when a field
+ * fails T's rules: a required field missing, a port out of range, a value
+ * not in an enumeration (WHY names the field, never its value). WHY is
+ * always NUL-terminated (WHYLEN > 0). Rules are checked in T's field
+ * order and the first broken one is reported; docs/PROTOCOL.md section
+ * 13 lists the messages. T generic (or NULL): -EINVAL, "generic secrets
+ * have no fields".
+ */
+int proto_typed_check(const struct proto_type *t, struct proto_bytes value, char *why,
+		      size_t whylen) PROTO_WUR;
+/* Field KEY of a well-formed field set: 1 with *ret (borrowing VALUE), 0
+ * when absent, -EBADMSG when VALUE does not parse. */
+int proto_typed_get(struct proto_bytes value, const char *key, size_t keylen,
+		    struct proto_bytes *ret) PROTO_WUR;
+/* Write one FIELD group (callers write keys in ascending order). */
+void proto_put_typed_field(struct buf_writer *w, const void *key, size_t keylen,
+			   const void *val, size_t vallen);
+/* Write one FIELD group of FIELD_KEY alone: a secret field masked in an
+ * INFO reply. */
+void proto_put_masked_field(struct buf_writer *w, const void *key, size_t keylen);
+/* One FIELD group's content (from proto_iter_next over an INFO reply's
+ * fields span, or over (struct proto_list_span){value, 0} for a field
+ * set that proto_typed_check() or proto_typed_get() accepted): 0 with
+ * *ret_key, *ret_value and *ret_has_value (false: masked, *ret_value
+ * empty) set, borrowing GROUP; -EBADMSG when it is not FIELD_KEY (1-64
+ * bytes of [a-z0-9_]) then an optional FIELD_VALUE. */
+int proto_decode_typed_field(struct proto_bytes group, struct proto_bytes *ret_key,
+			     struct proto_bytes *ret_value, bool *ret_has_value) PROTO_WUR;
+
+/* VERIFY. */
+struct proto_verify_req {
+	struct proto_ref ref;
+	bool has_version;
+	uint32_t version;
+	uint32_t status; /* enum proto_verify */
+	struct proto_bytes message;
+};
+int proto_decode_verify(struct proto_bytes body, struct proto_verify_req *ret) PROTO_WUR;
+int proto_encode_verify(struct buf_writer *w, uint32_t reqid,
+			const struct proto_verify_req *m) PROTO_WUR;
+/* "ok", "failed"; NULL otherwise. */
+const char *proto_verify_name(uint32_t status);
 
 #endif

@@ -69,6 +69,18 @@ int cmd_audit(struct cli *cli, int argc, char **argv);
 /* cmd-usage.c */
 int cmd_usage(struct cli *cli, int argc, char **argv);
 int cmd_quota(struct cli *cli, int argc, char **argv);
+/* cmd-render.c */
+int cmd_uri(struct cli *cli, int argc, char **argv);
+int cmd_env(struct cli *cli, int argc, char **argv);
+int cmd_read(struct cli *cli, int argc, char **argv);
+/* cmd-run.c */
+int cmd_run(struct cli *cli, int argc, char **argv);
+/* cmd-inject.c */
+int cmd_inject(struct cli *cli, int argc, char **argv);
+/* cmd-importenv.c */
+int cmd_import_env(struct cli *cli, int argc, char **argv);
+/* cmd-verify.c */
+int cmd_verify(struct cli *cli, int argc, char **argv);
 
 /* The table main.c dispatches on; NULL-named entry last. */
 extern const struct cli_command cli_commands[];
@@ -197,6 +209,74 @@ int cli_parse_rfc3339(const char *s, int64_t *ret);
  */
 int cli_read_value(struct cli *cli, const char *file, const char *name, uint8_t **ret,
                    size_t *ret_len);
+
+/* ---- typed secrets (fields.c, resolve.c) ---- */
+
+/* A field key: 1 to CRED_FIELD_KEY_MAX of a-z 0-9 _ (S need not be
+ * NUL-terminated). */
+bool cli_field_key_valid(const char *s, size_t n);
+/* TYPE NULL or "generic". */
+bool cli_type_is_generic(const char *type);
+/* A --field KEY=VALUE argument for TYPE: a well-formed key that is not a
+ * secret field of TYPE (those come from stdin or --json-in). 0 or exit 2. */
+int cli_check_field_arg(struct cli *cli, const char *type, const char *arg);
+
+/* What put got for a typed secret. */
+struct cli_put_fields {
+	const char *ref;
+	const char *type;    /* not generic */
+	const char *json_in; /* --json-in FILE or "-", or NULL */
+	const char *file;    /* --from-file F, or NULL */
+	const char *const *fields; /* --field KEY=VALUE, checked */
+	size_t n_fields;
+};
+/*
+ * The field set put sends: --json-in's members, then --field's (which
+ * win), then the primary field from --from-file or stdin when it is
+ * still missing (never read when --json-in took stdin). 0 with *ret
+ * (*ret_len bytes, the wire form; release with cred_buf_free()), or an
+ * exit code.
+ */
+int cli_put_fields_build(struct cli *cli, const struct cli_put_fields *a, uint8_t **ret,
+                         size_t *ret_len);
+/* F (of TYPE) as a JSON object {KEY: string, ...}, TYPE's defaults
+ * filled in, masked fields null; a value that is not UTF-8 is null there
+ * and its base64 goes into *ret_b64 (an object created on demand; NULL
+ * when none). NULL when out of memory. */
+json_t *cli_json_fields(const char *type, const struct cred_fields *f, json_t **ret_b64);
+
+/* A reference with an optional field: "[cred://][OWNER:]NAME[#FIELD]". */
+struct cli_fref {
+	char *ref;   /* [OWNER:]NAME */
+	char *field; /* NULL: the primary */
+};
+/* Splits and checks S: 0 with *ret (free with cli_fref_free()), or exit 2
+ * with nothing to free. */
+int cli_parse_fref(struct cli *cli, const char *s, struct cli_fref *ret);
+void cli_fref_free(struct cli_fref *f);
+
+/* The values one command fetched, one GET per reference. */
+struct cli_cache_entry {
+	char *ref;
+	struct cred_value *v; /* NULL when ERR */
+	int err;              /* 0 or the negated cred error of the GET */
+	char msg[256];        /* why it failed, never a value */
+};
+struct cli_cache {
+	struct cli_cache_entry *items;
+	size_t n, cap;
+};
+/* Zeroes the values and frees them; C is empty afterwards. */
+void cli_cache_free(struct cli_cache *c);
+/* REF's value (connected first): 0 with *ret borrowed from C, or the
+ * negated error with *ret_msg (valid as long as C) saying why. */
+int cli_cache_value(struct cli *cli, struct cli_cache *c, const char *ref,
+                    const struct cred_value **ret, const char **ret_msg);
+/* Field FIELD (NULL: the primary) of REF's value: 0 with *ret (a copy;
+ * cred_value_free() it), or the negated error with MSG (SIZE bytes)
+ * saying why ("not found", "no field port", ...). */
+int cli_cache_field(struct cli *cli, struct cli_cache *c, const char *ref, const char *field,
+                    struct cred_value **ret, char *msg, size_t size);
 
 /* ---- passphrases (passphrase.c) ---- */
 

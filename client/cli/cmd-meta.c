@@ -11,7 +11,44 @@
 #include "proto/proto.h"
 #include "client/cli/cli.h"
 
-enum { OPT_JSON = 0x100, OPT_DELETED, OPT_ALL_USERS, OPT_LABEL, OPT_EXPIRING };
+enum { OPT_JSON = 0x100, OPT_DELETED, OPT_ALL_USERS, OPT_LABEL, OPT_EXPIRING, OPT_UNVERIFIED };
+
+/* {"status", "time"} and, with WITH_MESSAGE, "message": every member
+ * null for a secret never verified. */
+static json_t *
+json_verify(const struct cred_info *i, bool with_message)
+{
+	const char *st = cred_verify_status_name(i->verify_status);
+	json_t *j, *m = NULL;
+
+	j = json_pack("{s:o, s:o}", "status", st != NULL ? json_string(st) : json_null(), "time",
+	              st != NULL ? cli_json_time(i->verify_time) : json_null());
+	/* The message is the client's text: null if it is not UTF-8. */
+	if (with_message && i->verify_message != NULL)
+		m = json_string(i->verify_message);
+	if (j != NULL && with_message &&
+	    json_object_set_new(j, "message", m != NULL ? m : json_null()) < 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* "fields": a typed secret's fields (secret ones null, defaults filled
+ * in), or null for a generic one. */
+static json_t *
+json_info_fields(const struct cred_info *i)
+{
+	json_t *o, *b64;
+
+	if (i->fields == NULL)
+		return json_null();
+	o = cli_json_fields(i->type, i->fields, &b64);
+	/* Non-secret fields are text; bytes that are not would need base64,
+	 * which info does not carry. */
+	json_decref(b64);
+	return o;
+}
 
 static json_t *
 json_versions(const struct cred_info *i)
@@ -64,25 +101,24 @@ json_grants(const struct cred_info *i)
 	return a;
 }
 
-/* DESIGN.md section 9's info shape; keys the protocol does not carry yet
- * (verify) are present and null, as are usage's members when the agent
- * sent no counters. */
+/* DESIGN.md section 9's info shape; usage's members are null when the
+ * agent sent no counters, verify's when it was never verified. */
 static json_t *
 json_info(const struct cred_info *i)
 {
 	return json_pack("{s:s, s:I, s:s, s:I, s:o, s:s, s:o, s:o, s:o, s:o,"
-	                 " s:o, s:o, s:{s:n, s:n, s:n}, s:o,"
-	                 " s:I, s:o, s:b}",
+	                 " s:o, s:o, s:o, s:o,"
+	                 " s:I, s:o, s:b, s:o}",
 	                 "name", i->name, "owner", (json_int_t)i->owner, "type", i->type, "version",
 	                 (json_int_t)i->version, "versions", json_versions(i), "state",
 	                 cli_state_name(i->state), "labels", cli_json_labels(i->labels), "created",
 	                 cli_json_time(i->created), "updated", cli_json_time(i->updated), "expires",
 	                 cli_json_time(i->expires), "usage",
 	                 cli_json_usage(i->has_usage ? &i->usage : NULL), "quota",
-	                 cli_json_quota(i->quota, i->quota_period), "verify", "status", "time",
-	                 "message", "grants", json_grants(i), "max_versions",
-	                 (json_int_t)i->max_versions, "deleted", cli_json_time(i->deleted),
-	                 "shared", i->shared);
+	                 cli_json_quota(i->quota, i->quota_period), "verify", json_verify(i, true),
+	                 "grants", json_grants(i), "max_versions", (json_int_t)i->max_versions,
+	                 "deleted", cli_json_time(i->deleted), "shared", i->shared, "fields",
+	                 json_info_fields(i));
 }
 
 static void
@@ -149,6 +185,52 @@ print_usage(const struct cred_info *i)
 	printf("%-13s %s by %s\n", "last read:", t, who);
 }
 
+/* "fields:" lines of a typed secret: KEY=VALUE, secret ones masked,
+ * defaults marked. */
+static void
+print_fields(const struct cred_info *i)
+{
+	struct cred_type_field tf;
+	const struct cred_field *fl;
+	const uint8_t *p;
+	size_t k, n, line = 0;
+
+	if (i->fields == NULL)
+		return;
+	for (k = 0; k < i->fields->n; k++, line++) {
+		fl = &i->fields->items[k];
+		printf("%-13s %s=", line == 0 ? "fields:" : "", fl->key);
+		if (fl->value == NULL)
+			printf("********\n");
+		else
+			/* Non-secret fields are text; print at most a line of it. */
+			printf("%.*s\n", (int)strcspn((const char *)fl->value, "\n"), fl->value);
+	}
+	for (k = 0; cred_type_field_at(i->type, k, &tf) == 1; k++) {
+		if (tf.def == NULL || cred_fields_get(i->fields, tf.name, NULL, &p, &n) == 1)
+			continue;
+		printf("%-13s %s=%s (default)\n", line++ == 0 ? "fields:" : "", tf.name, tf.def);
+	}
+}
+
+/* "verified: ok 2026-11-22T10:00:00Z (message)", or "never". */
+static void
+print_verified(const struct cred_info *i)
+{
+	const char *st = cred_verify_status_name(i->verify_status);
+	char t[CLI_TIME_LEN];
+
+	if (st == NULL) {
+		printf("%-13s %s\n", "verified:", "never");
+		return;
+	}
+	cli_time_format(i->verify_time, t, sizeof(t));
+	printf("%-13s %s %s", "verified:", st, t);
+	if (i->verify_message != NULL)
+		printf(" (%s)", i->verify_message);
+	putchar('\n');
+}
+
 static void
 print_info(const struct cred_info *i)
 {
@@ -174,6 +256,8 @@ print_info(const struct cred_info *i)
 	for (k = 0; i->labels != NULL && i->labels[k] != NULL; k++)
 		printf(" %s", i->labels[k]);
 	printf("%s\n", k == 0 ? " none" : "");
+	print_fields(i);
+	print_verified(i);
 	print_usage(i);
 	for (k = 0; k < i->n_versions; k++) {
 		cli_time_format(i->versions[k].created, t, sizeof(t));
@@ -234,14 +318,15 @@ json_list(const struct cred_list *l)
 	for (k = 0; a != NULL && k < l->n; k++) {
 		i = l->items[k];
 		if (json_array_append_new(
-		            a, json_pack("{s:s, s:I, s:s, s:I, s:s, s:o, s:o, s:o, s:b, s:o}",
+		            a, json_pack("{s:s, s:I, s:s, s:I, s:s, s:o, s:o, s:o, s:b, s:o, s:o}",
 		                         "name", i->name, "owner", (json_int_t)i->owner, "type",
 		                         i->type, "version", (json_int_t)i->version, "state",
 		                         cli_state_name(i->state), "labels",
 		                         cli_json_labels(i->labels), "updated",
 		                         cli_json_time(i->updated), "expires",
 		                         cli_json_time(i->expires), "shared", i->shared, "deleted",
-		                         cli_json_time(i->deleted))) < 0) {
+		                         cli_json_time(i->deleted), "verify",
+		                         json_verify(i, false))) < 0) {
 			json_decref(a);
 			return NULL;
 		}
@@ -250,7 +335,16 @@ json_list(const struct cred_list *l)
 }
 
 /* Extra columns of the ls table. */
-enum { COL_EXPIRES = 1, COL_DELETED = 2, COL_ACCESS = 4 };
+enum { COL_EXPIRES = 1, COL_DELETED = 2, COL_ACCESS = 4, COL_VERIFIED = 8 };
+
+/* The VERIFIED column: "ok", "failed" or "never". */
+static const char *
+verified_word(const struct cred_info *i)
+{
+	const char *st = cred_verify_status_name(i->verify_status);
+
+	return st != NULL ? st : "never";
+}
 
 /* The ACCESS column: how the caller sees the secret. */
 static const char *
@@ -311,12 +405,16 @@ print_list(struct cli *cli, const struct cred_list *l, unsigned cols)
 	printf("%-*s  %-*s  %7s  %-8s  ", (int)w, "NAME", (int)tw, "TYPE", "VERSION", "STATE");
 	if (cols & COL_ACCESS)
 		printf("%-6s  ", "ACCESS");
+	if (cols & COL_VERIFIED)
+		printf("%-8s  ", "VERIFIED");
 	print_times(cols, "UPDATED", "EXPIRES", "DELETED");
 	for (k = 0; k < l->n; k++) {
 		printf("%-*s  %-*s  %7u  %-8s  ", (int)w, names[k], (int)tw, l->items[k]->type,
 		       l->items[k]->version, cli_state_name(l->items[k]->state));
 		if (cols & COL_ACCESS)
 			printf("%-6s  ", access_word(l->items[k]));
+		if (cols & COL_VERIFIED)
+			printf("%-8s  ", verified_word(l->items[k]));
 		cli_time_format(l->items[k]->updated, t, sizeof(t));
 		if (l->items[k]->expires != 0)
 			cli_time_format(l->items[k]->expires, e, sizeof(e));
@@ -350,6 +448,10 @@ ls_option(struct cli *cli, int c, struct ls_args *a, char **argv)
 		a->cols |= COL_DELETED;
 		return 0;
 	case OPT_ALL_USERS: a->flags |= CRED_LIST_ALL_USERS; return 0;
+	case OPT_UNVERIFIED:
+		a->flags |= CRED_LIST_UNVERIFIED;
+		a->cols |= COL_VERIFIED;
+		return 0;
 	case OPT_LABEL:
 		a->labels[a->n_labels++] = optarg;
 		return cli_check_label(cli, "--label", optarg);
@@ -368,6 +470,7 @@ cmd_ls(struct cli *cli, int argc, char **argv)
 	        {"json", no_argument, NULL, OPT_JSON},
 	        {"deleted", no_argument, NULL, OPT_DELETED},
 	        {"all-users", no_argument, NULL, OPT_ALL_USERS},
+	        {"unverified", no_argument, NULL, OPT_UNVERIFIED},
 	        {"label", required_argument, NULL, OPT_LABEL},
 	        {"expiring", required_argument, NULL, OPT_EXPIRING},
 	        {"help", no_argument, NULL, 'h'},

@@ -6,11 +6,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bsd/stdlib.h>
+
 #include "client/cli/cli.h"
 
 /* `get --json` passes a value through jansson's strings and its dump
- * buffer: wipe each block on release, whatever it held. */
-static void
+ * buffer: wipe each block on release, whatever it held. Never inlined:
+ * where the compiler knows a block's requested size, FORTIFY would take
+ * wiping its usable size for an overflow. */
+static __attribute__((noinline)) void
 zfree(void *p)
 {
 	if (p == NULL)
@@ -122,7 +126,7 @@ cli_json_base64(const uint8_t *p, size_t n)
 	}
 	s[o] = '\0';
 	j = json_stringn(s, o);
-	zfree(s);
+	freezero(s, outlen + 1);
 	return j;
 }
 

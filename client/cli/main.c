@@ -11,12 +11,14 @@
 const struct cli_command cli_commands[] = {
         {"status", cmd_status, ""},
         {"put", cmd_put,
-         "REF [--type T] [--label K=V]... [--expires WHEN] [--max-versions N] "
-         "[--quota N/PERIOD] [--cas N] [--from-file F]"},
-        {"get", cmd_get, "REF [--version N] [--allow-expired]"},
+         "REF [--type T] [--field K=V]... [--json-in FILE|-] [--label K=V]... "
+         "[--expires WHEN] [--max-versions N] [--quota N/PERIOD] [--cas N] [--from-file F]"},
+        {"get", cmd_get,
+         "REF [--version N] [--field K] [--allow-expired] [--fallback-env VAR]"},
         {"info", cmd_info, "REF"},
         {"ls", cmd_ls,
-         "[[OWNER:]PREFIX] [--label K=V]... [--expiring WHEN] [--deleted] [--all-users]"},
+         "[[OWNER:]PREFIX] [--label K=V]... [--expiring WHEN] [--deleted] [--unverified] "
+         "[--all-users]"},
         {"rotate", cmd_rotate,
          "REF [--generate N [--charset C] [--print]] [--expires WHEN] [--from-file F]"},
         {"rollback", cmd_rollback, "REF --to N"},
@@ -42,6 +44,15 @@ const struct cli_command cli_commands[] = {
          "[--limit N] [--summary] | verify"},
         {"usage", cmd_usage, "[[OWNER:]PREFIX] | --reset REF"},
         {"quota", cmd_quota, "REF N/PERIOD|none"},
+        {"uri", cmd_uri, "REF"},
+        {"env", cmd_env, "REF"},
+        {"read", cmd_read, "cred://[OWNER:]NAME[#FIELD]"},
+        {"run", cmd_run,
+         "[--env VAR=REF[#FIELD]]... [--env-file F]... [--type-env REF]... [--fallback] "
+         "-- CMD [ARGS]"},
+        {"inject", cmd_inject, "[-i IN] [-o OUT]"},
+        {"import-env", cmd_import_env, "FILE [--prefix P] [--dry-run] [--overwrite]"},
+        {"verify", cmd_verify, "REF [--with CMD] [--timeout DURATION]"},
         {NULL, NULL, NULL},
 };
 

@@ -181,6 +181,8 @@ struct cred_read_usage {
 	char reader_comm[CRED_COMM_MAX + 1]; /* its command name, may be "" */
 };
 
+struct cred_fields; /* "Typed secrets" below */
+
 /* Metadata of one secret, never its value. Free with cred_info_free(). */
 struct cred_info {
 	char *name;
@@ -206,6 +208,17 @@ struct cred_info {
 	int quota_period; /* enum cred_period; 0 without a quota */
 	int has_usage;    /* 1: the agent sent the usage counters below */
 	struct cred_read_usage usage;
+	/* Appended; see "Typed secrets". FIELDS (cred_info() of a typed
+	 * secret only; NULL for generic ones and in lists): the current
+	 * version's fields as stored, defaults not filled in, each secret
+	 * field masked (its key present, its value NULL). The last VERIFY
+	 * result (cred_info() and lists alike): VERIFY_STATUS an enum
+	 * cred_verify_status (CRED_VERIFY_NEVER: the members below are 0 and
+	 * NULL); VERIFY_MESSAGE (cred_info() only) NULL when none. */
+	struct cred_fields *fields;
+	int verify_status;
+	int64_t verify_time; /* unix seconds, the agent's clock */
+	char *verify_message;
 };
 int cred_info(cred_conn *c, const char *ref, struct cred_info **ret);
 void cred_info_free(struct cred_info *i);
@@ -215,7 +228,12 @@ struct cred_list {
 	size_t n;
 	struct cred_info **items;
 };
-enum cred_list_flag { CRED_LIST_DELETED = 1, CRED_LIST_ALL_USERS = 2 };
+enum cred_list_flag {
+	CRED_LIST_DELETED = 1,
+	CRED_LIST_ALL_USERS = 2,
+	/* Only secrets never verified or whose last verify failed. */
+	CRED_LIST_UNVERIFIED = 4,
+};
 /* Every secret whose name starts with PREFIX (NULL or "": all), fetched page
  * by page. OWNER, if not NULL, names whose secrets to list ("[OWNER:]" form
  * as in references, without the name). */
@@ -698,6 +716,193 @@ void cred_usage_list_free(struct cred_usage_list *l);
 int cred_quota_set(cred_conn *c, const char *ref, uint32_t quota, int period);
 /* Zero REF's usage counters. Its owner, or an admin. */
 int cred_usage_reset(cred_conn *c, const char *ref);
+
+/* ---- typed secrets (libcred(3), "Typed secrets") ---- */
+
+/*
+ * A secret of type "generic" holds raw bytes. Every other type holds a
+ * field set: 1 to CRED_FIELDS_MAX fields, each a key (1 to
+ * CRED_FIELD_KEY_MAX of a-z 0-9 _) and a value (bytes), keys unique. The
+ * type registry (the same table the agent checks against) says which
+ * fields a type names, which are required and secret, their defaults
+ * and its primary field (the first secret one: what cred_get_field()
+ * returns without a field name); fields a type does not name are kept
+ * as they came. The registry's strings are static.
+ */
+#define CRED_FIELDS_MAX    64u
+#define CRED_FIELD_KEY_MAX 64u
+
+/* A type's field's flags. */
+enum cred_field_flag {
+	CRED_FIELD_REQUIRED = 1, /* absent (and without a default): invalid */
+	CRED_FIELD_SECRET = 2,   /* masked in cred_info(); the first is the primary */
+};
+/* What the agent checks a field's value against. */
+enum cred_field_check {
+	CRED_CHECK_BYTES = 0, /* anything */
+	CRED_CHECK_TEXT = 1,  /* non-empty UTF-8 without control characters */
+	CRED_CHECK_PORT = 2,  /* decimal 1-65535 */
+	CRED_CHECK_ENUM = 3,  /* one of VALUES */
+	CRED_CHECK_BOOL = 4,  /* "true" or "false" */
+};
+/* One field a type names. */
+struct cred_type_field {
+	const char *name;
+	unsigned flags;            /* enum cred_field_flag */
+	int check;                 /* enum cred_field_check */
+	const char *def;           /* the default, or NULL */
+	const char *const *values; /* CRED_CHECK_ENUM: NULL-terminated; else NULL */
+};
+/* The I-th type's name (from 0, "generic" first), or NULL past the last. */
+const char *cred_type_at(size_t i);
+/* 1 when TYPE is a type of the registry, else 0. */
+int cred_type_known(const char *type);
+/* TYPE's I-th field (from 0) into *ret: 1, or 0 past the last or for an
+ * unknown TYPE. */
+int cred_type_field_at(const char *type, size_t i, struct cred_type_field *ret);
+/* TYPE's field named FIELD into *ret (RET may be NULL): 1, or 0 when
+ * TYPE does not name it (or is unknown). */
+int cred_type_lookup(const char *type, const char *field, struct cred_type_field *ret);
+/* The name of TYPE's primary field ("value" for generic), or NULL for an
+ * unknown type. */
+const char *cred_type_primary(const char *type);
+
+/* A field set. Every block holding a value is zeroed when freed. */
+struct cred_field {
+	char *key;      /* NUL-terminated */
+	uint8_t *value; /* LEN bytes followed by a NUL not counted; NULL:
+	                   masked (cred_info() of a secret field) */
+	size_t len;
+};
+struct cred_fields {
+	size_t n;
+	struct cred_field *items; /* sorted by key (bytewise ascending) */
+};
+/* An empty set (to fill with cred_fields_set()). */
+int cred_fields_new(struct cred_fields **ret);
+/* Sets KEY to a copy of VALUE (LEN bytes), replacing any value it had and
+ * keeping the keys sorted: 0, -CRED_E_USAGE for a malformed key, or
+ * -CRED_E_NOMEM. The caller zeroes its copy of VALUE. */
+int cred_fields_set(struct cred_fields *f, const char *key, const void *value, size_t len);
+/* Removes KEY (its value zeroed): 1, or 0 when absent. */
+int cred_fields_unset(struct cred_fields *f, const char *key);
+/* Zeroes every value and frees F; accepts NULL. */
+void cred_fields_free(struct cred_fields *f);
+/*
+ * Parses VALUE (LEN bytes: a typed secret's value as cred_get() returns
+ * it) into a new set: 0, -CRED_E_INVALID when it is not a well-formed
+ * field set, or -CRED_E_NOMEM.
+ */
+int cred_fields_decode(const void *value, size_t len, struct cred_fields **ret);
+/*
+ * The wire form of F (what cred_put() and cred_rotate() take as a typed
+ * secret's value), keys in ascending order, into *ret (*ret_len bytes,
+ * exactly allocated; release it with cred_buf_free()). 0, -CRED_E_USAGE
+ * for an empty or oversized set, a bad or repeated key or a masked value,
+ * or -CRED_E_NOMEM.
+ */
+int cred_fields_encode(const struct cred_fields *f, uint8_t **ret, size_t *ret_len);
+/* Zeroes LEN bytes at P and frees it; accepts NULL. */
+void cred_buf_free(void *p, size_t len);
+/* Zeroes the string S and frees it; accepts NULL. */
+void cred_str_free(char *s);
+/*
+ * Field KEY of F: 1 with *ret / *ret_len borrowing its value (valid until
+ * F changes or is freed; a masked field gives *ret NULL). When F lacks
+ * KEY and TYPE (may be NULL) has a default for it, 1 with the default (a
+ * static string). 0 when absent, F and KEY not NULL; -CRED_E_USAGE
+ * otherwise.
+ */
+int cred_fields_get(const struct cred_fields *f, const char *key, const char *type,
+                    const uint8_t **ret, size_t *ret_len);
+
+/*
+ * A copy of one field of V, a value cred_get() returned: for a generic
+ * secret its bytes (FIELD NULL or "value"); otherwise FIELD of its field
+ * set, or its type's primary field when FIELD is NULL, a default counting
+ * as present. FIELD "uri", when the set has no field of that name, is the
+ * connection URI of the types that have one (cred_render_uri()). The copy
+ * is a new cred_value (same version and type; free with cred_value_free()). 0; -CRED_E_NOT_FOUND when there is no such
+ * field; -CRED_E_INVALID when V does not hold a well-formed field set or
+ * its type is unknown and FIELD NULL; -CRED_E_NOMEM.
+ */
+int cred_value_field(const struct cred_value *v, const char *field, struct cred_value **ret);
+/*
+ * cred_get() then cred_value_field(): field FIELD (NULL: the primary) of
+ * REF's version VERSION (0: the current). A missing field fails with
+ * -CRED_E_NOT_FOUND and cred_message() "no field FIELD".
+ */
+int cred_get_field(cred_conn *c, const char *ref, uint32_t version, const char *field,
+                   struct cred_value **ret);
+
+/*
+ * The connection URI of a field set F of type TYPE into *ret (allocated,
+ * NUL-terminated; release it with cred_str_free(): it holds the
+ * password):
+ *   postgresql  postgresql://USER:PASSWORD@HOST:PORT/DATABASE[?sslmode=M]
+ *   mysql       mysql://USER:PASSWORD@HOST:PORT/DATABASE[?ssl=true|false]
+ *   snowflake   snowflake://USER:PASSWORD@ACCOUNT/DATABASE[/SCHEMA]?warehouse=W[&role=R]
+ *   sqlite      sqlite:///PATH ("/" kept: /var/x.db gives sqlite:////var/x.db)
+ * Every component is percent-encoded (all but A-Z a-z 0-9 - . _ ~ become
+ * %XX), a host holding ':' (an IPv6 literal) goes in brackets, and
+ * defaults fill absent fields. 0; -CRED_E_USAGE for a type without a
+ * URI; -CRED_E_INVALID when F lacks a field the URI needs (or holds a
+ * masked one); -CRED_E_NOMEM.
+ */
+int cred_render_uri(const char *type, const struct cred_fields *f, char **ret);
+
+/* Environment variables: NAME=VALUE pairs. Values are zeroed when freed. */
+struct cred_env_var {
+	char *name;
+	char *value; /* NUL-terminated, LEN bytes, no NUL inside */
+	size_t len;
+};
+struct cred_env {
+	size_t n;
+	struct cred_env_var *items;
+};
+/*
+ * The variables of a field set F of type TYPE, in this order:
+ *   postgresql  PGHOST PGPORT PGDATABASE PGUSER PGPASSWORD [PGSSLMODE]
+ *   mysql       MYSQL_HOST MYSQL_TCP_PORT MYSQL_DATABASE MYSQL_USER MYSQL_PWD
+ *   api_key     <PROVIDER>_API_KEY (the provider upper-cased; "other": API_KEY)
+ * 0 with *ret (free with cred_env_free()); -CRED_E_USAGE for another
+ * type; -CRED_E_INVALID when a needed field is missing or masked, or a
+ * value holds a NUL byte (no environment can carry it); -CRED_E_NOMEM.
+ */
+int cred_render_env(const char *type, const struct cred_fields *f, struct cred_env **ret);
+void cred_env_free(struct cred_env *e);
+/*
+ * E as shell lines "export NAME='VALUE'\n", single-quoted (a ' inside
+ * written '\''), into *ret (allocated; release with cred_str_free()).
+ * 0 or -CRED_E_NOMEM.
+ */
+int cred_env_export(const struct cred_env *e, char **ret);
+
+/* The last VERIFY result of a secret (numbered as on the wire). */
+enum cred_verify_status {
+	CRED_VERIFY_NEVER = 0, /* never verified */
+	CRED_VERIFY_OK = 1,
+	CRED_VERIFY_FAILED = 2,
+};
+/* "ok", "failed"; NULL for other numbers (CRED_VERIFY_NEVER included). */
+const char *cred_verify_status_name(int status);
+
+/* ---- verification (libcred(3), "Typed secrets") ---- */
+
+/* The longest message cred_verify_record() sends, in bytes. */
+#define CRED_VERIFY_MESSAGE_MAX 255u
+/*
+ * Record the result of checking REF's credential (the caller ran the
+ * check: a login, a command): OK non-zero for ok, 0 for failed, with
+ * MESSAGE (may be NULL; cut to CRED_VERIFY_MESSAGE_MAX bytes at a UTF-8
+ * character boundary) saying what happened. It must hold no secret: the
+ * agent stores it in the metadata, shown by cred_info() to whoever may
+ * see the secret. VERSION is the version checked (0: the current). The
+ * agent stamps the time with its own clock.
+ */
+int cred_verify_record(cred_conn *c, const char *ref, uint32_t version, int ok,
+                       const char *message);
 
 #ifdef __cplusplus
 }

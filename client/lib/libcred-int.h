@@ -199,6 +199,18 @@ int libcred_id_parse(const char *s, size_t len, bool group, uint32_t *ret) LIBCR
 /* A NUL-terminated copy of a span, or NULL on allocation failure. */
 char *libcred_strdup_span(struct proto_bytes b);
 
+/* A field key: 1 to CRED_FIELD_KEY_MAX of a-z 0-9 _ (S need not be
+ * NUL-terminated). */
+bool libcred_field_key_valid(const char *s, size_t n);
+/*
+ * A field set from the wire (a typed VALUE, or INFO's FIELD groups with
+ * ALLOW_MASKED: a group without FIELD_VALUE is a masked field): 0 with
+ * *ret, -CRED_E_INVALID when malformed (empty, keys not strictly
+ * ascending, unknown tags, more than CRED_FIELDS_MAX), -CRED_E_NOMEM.
+ */
+int libcred_fields_parse(struct proto_bytes value, bool allow_masked,
+                         struct cred_fields **ret) LIBCRED_WUR;
+
 #pragma GCC visibility pop
 
 #endif

@@ -157,6 +157,29 @@ grants_copy(const struct proto_list_span *span, struct cred_info *info)
 	return 0;
 }
 
+/* The verify result (INFO and LIST alike) and, with WITH_FIELDS, the
+ * masked field set and the message (INFO only). */
+static int
+typed_copy(const struct proto_meta *m, bool with_fields, struct cred_info *info)
+{
+	int r;
+
+	if (m->verify_status > PROTO_VERIFY_MAX)
+		return -CRED_E_PROTOCOL;
+	info->verify_status = (int)m->verify_status;
+	if (m->verify_status != 0 && (r = libcred_time_in(m->verify_time, &info->verify_time)) < 0)
+		return r;
+	if (!with_fields)
+		return 0;
+	if (m->verify_status != 0 && m->verify_message.len > 0 &&
+	    (info->verify_message = libcred_strdup_span(m->verify_message)) == NULL)
+		return -CRED_E_NOMEM;
+	if (m->fields.count == 0)
+		return 0;
+	r = libcred_fields_parse(m->fields.raw, true, &info->fields);
+	return r == -CRED_E_INVALID ? -CRED_E_PROTOCOL : r;
+}
+
 /* A struct cred_info from decoded metadata (versions and grants if
  * with_versions: INFO's, which LIST entries do not carry). */
 static int
@@ -189,6 +212,8 @@ info_new(const struct proto_meta *m, bool with_versions, struct cred_info **ret)
 	if (with_versions && ((r = versions_copy(&m->versions, info)) < 0 ||
 	                      (r = grants_copy(&m->grants, info)) < 0 ||
 	                      (r = quota_usage_copy(m, info)) < 0))
+		goto fail;
+	if ((r = typed_copy(m, with_versions, info)) < 0)
 		goto fail;
 	info->shared = m->shared != 0;
 	*ret = info;
@@ -242,6 +267,8 @@ cred_info_free(struct cred_info *i)
 	for (k = 0; k < i->n_grants; k++)
 		free(i->grants[k].name);
 	free(i->grants);
+	cred_fields_free(i->fields);
+	free(i->verify_message);
 	free(i);
 }
 
@@ -298,7 +325,8 @@ list_request(const char *owner, const char *prefix, unsigned flags, struct proto
 	uid_t uid;
 	int r;
 
-	if ((flags & ~(unsigned)(CRED_LIST_DELETED | CRED_LIST_ALL_USERS)) != 0)
+	if ((flags & ~(unsigned)(CRED_LIST_DELETED | CRED_LIST_ALL_USERS | CRED_LIST_UNVERIFIED)) !=
+	    0)
 		return -CRED_E_USAGE;
 	if (owner != NULL) {
 		r = cred_owner_parse(owner, &uid);
@@ -314,7 +342,8 @@ list_request(const char *owner, const char *prefix, unsigned flags, struct proto
 	m->prefix = (struct proto_bytes){.ptr = (const uint8_t *)prefix, .len = strlen(prefix)};
 	m->limit = 0;
 	m->flags = ((flags & CRED_LIST_DELETED) ? PROTO_LIST_DELETED : 0) |
-	           ((flags & CRED_LIST_ALL_USERS) ? PROTO_LIST_ALL_USERS : 0);
+	           ((flags & CRED_LIST_ALL_USERS) ? PROTO_LIST_ALL_USERS : 0) |
+	           ((flags & CRED_LIST_UNVERIFIED) ? PROTO_LIST_UNVERIFIED : 0);
 	return 0;
 }
 

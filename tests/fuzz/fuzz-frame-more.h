@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Part of fuzz-frame.c (included once, after its helpers): the
- * re-encoders of export, import, audit, usage and quota messages, and
- * the bundle chunk codecs. Groups are written back one by one and must
- * decode to what they came from (explicit zeros and empty optional
- * strings, which encoders leave out, may change the bytes but not the
- * meaning).
+ * re-encoders of export, import, audit, usage, quota and verify
+ * messages, and the bundle chunk codecs. Groups are written back one by
+ * one and must decode to what they came from (explicit zeros and empty
+ * optional strings, which encoders leave out, may change the bytes but
+ * not the meaning).
  */
 
 static uint8_t grp[OUT_MAX + 64], chunk1[OUT_MAX + 64], chunk2[OUT_MAX + 64];
@@ -319,6 +319,23 @@ static int
 re_usage_reset(struct proto_bytes b, struct buf_writer *w)
 {
 	return re_named(b, w, PROTO_MSG_USAGE_RESET);
+}
+
+/* VERIFY: a result of 1 or 2, a message within its cap. */
+static int
+re_verify(struct proto_bytes b, struct buf_writer *w)
+{
+	struct proto_verify_req m;
+
+	if (proto_decode_verify(b, &m) < 0)
+		return -1;
+	check_name(m.ref.name);
+	CHECK(m.status >= 1 && m.status <= PROTO_VERIFY_MAX && proto_verify_name(m.status) != NULL);
+	CHECK(m.message.len <= PROTO_VERIFY_MESSAGE_MAX);
+	CHECK(m.has_version || m.version == 0);
+	CHECK(m.ref.has_owner || m.ref.owner == 0);
+	CHECK(proto_encode_verify(w, 33, &m) == 0);
+	return 0;
 }
 
 /* The bytes as a bundle chunk's plaintext: what decodes is valid

@@ -16,7 +16,9 @@
  * one, and the rules that tie their fields together checked; an IMPORT
  * reply is decoded with status CONFLICT too. The bytes are also decoded
  * as bundle chunk plaintext (a secret, the trailer), re-encoded and
- * decoded again.
+ * decoded again. VERIFY is decoded and re-encoded like the others, and
+ * the INFO reply's FIELD groups and the verify fields of INFO replies
+ * and list entries are checked against their rules.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -143,6 +145,47 @@ walk_grants(const struct proto_list_span *span)
 	CHECK(n == span->count && n <= PROTO_GRANTS_MAX);
 }
 
+/* A decoded verify result: none (all zero), or a status with a time; a
+ * message only with a status, within its cap. */
+static void
+check_verify(uint32_t status, uint64_t time, struct proto_bytes message)
+{
+	CHECK(status <= PROTO_VERIFY_MAX);
+	CHECK(status != 0 || (time == 0 && message.len == 0));
+	CHECK(status == 0 || proto_verify_name(status) != NULL);
+	CHECK(message.len <= PROTO_VERIFY_MESSAGE_MAX);
+	CHECK(message.len == 0 || memchr(message.ptr, 0, message.len) == NULL);
+}
+
+/* An INFO reply's FIELD groups: each decodes, keys strictly ascending. */
+static void
+walk_fields(const struct proto_list_span *span)
+{
+	struct proto_bytes g, k, v, prev = {NULL, 0};
+	struct proto_iter it;
+	uint32_t n = 0;
+	size_t i;
+	bool has;
+
+	proto_iter_init(&it, span);
+	while (proto_iter_next(&it, &g) == 1) {
+		CHECK(proto_decode_typed_field(g, &k, &v, &has) == 0);
+		CHECK(k.len >= 1 && k.len <= PROTO_FIELD_KEY_MAX);
+		CHECK(has || v.len == 0);
+		for (i = 0; i < k.len; i++)
+			CHECK((k.ptr[i] >= 'a' && k.ptr[i] <= 'z') ||
+			      (k.ptr[i] >= '0' && k.ptr[i] <= '9') || k.ptr[i] == '_');
+		if (n > 0) {
+			i = prev.len < k.len ? prev.len : k.len;
+			CHECK(memcmp(prev.ptr, k.ptr, i) < 0 ||
+			      (memcmp(prev.ptr, k.ptr, i) == 0 && prev.len < k.len));
+		}
+		prev = k;
+		n++;
+	}
+	CHECK(n == span->count && n <= PROTO_TYPED_FIELDS_MAX);
+}
+
 /* Every entry decodes, and writing it back gives the same group bytes. */
 static void
 walk_entries(const struct proto_list_span *span)
@@ -152,22 +195,28 @@ walk_entries(const struct proto_list_span *span)
 	struct proto_bytes g;
 	struct buf_writer w;
 	uint32_t n = 0;
-	size_t start;
+	size_t start, verify_len;
 
 	buf_writer_init(&w, ents, sizeof(ents));
 	proto_iter_init(&it, span);
 	while (proto_iter_next(&it, &g) == 1) {
 		CHECK(proto_decode_meta_entry(g, &m) == 0);
 		CHECK(m.versions.count == 0 && m.grants.count == 0 && m.message.len == 0);
+		CHECK(m.fields.count == 0 && m.verify_message.len == 0);
 		CHECK(m.name.len >= 1 && m.name.len <= PROTO_NAME_MAX);
 		CHECK(m.state <= PROTO_STATE_MAX && m.shared <= 1);
+		check_verify(m.verify_status, m.verify_time, m.verify_message);
 		walk_labels(&m.labels);
 		start = w.len;
 		proto_put_meta_entry(&w, &m);
 		CHECK(buf_writer_error(&w) == 0);
-		/* SHARED is an entry's last field */
+		/* SHARED is an entry's last field but for VERIFY_STATUS and
+		 * VERIFY_TIME */
+		verify_len = m.verify_status != 0 ? 2 * PROTO_FIELD_HDR + 4 + 8 : 0;
 		same_group(g, ents + start, w.len - start, PROTO_TAG_ENTRY, PROTO_TAG_SHARED,
-			   m.shared == 0 ? g.len - (PROTO_FIELD_HDR + 4) : SIZE_MAX);
+			   m.shared == 0 && g.len >= PROTO_FIELD_HDR + 4 + verify_len
+				   ? g.len - (PROTO_FIELD_HDR + 4) - verify_len
+				   : SIZE_MAX);
 		n++;
 	}
 	CHECK(n == span->count && n <= PROTO_LIST_LIMIT_MAX);
@@ -339,9 +388,11 @@ re_info_reply(struct proto_bytes b, struct buf_writer *w)
 	CHECK(m.has_last_read || (m.last_read == 0 && m.reader_uid == 0 && m.reader_pid == 0 &&
 				  m.reader_comm.len == 0));
 	CHECK(m.reader_comm.len <= PROTO_COMM_MAX);
+	check_verify(m.verify_status, m.verify_time, m.verify_message);
 	walk_labels(&m.labels);
 	walk_versions(&m.versions);
 	walk_grants(&m.grants);
+	walk_fields(&m.fields);
 	CHECK(proto_encode_info_reply(w, 5, &m) == 0);
 	return 0;
 }
@@ -664,10 +715,11 @@ static const reenc_fn requests[] = {
 	[PROTO_MSG_USAGE] = re_usage,
 	[PROTO_MSG_QUOTA] = re_quota,
 	[PROTO_MSG_USAGE_RESET] = re_usage_reset,
+	[PROTO_MSG_VERIFY] = re_verify,
 };
 /* ROLLBACK's reply is PUT's; the other lifecycle replies, SHARE's and
  * UNSHARE's, those of the key requests but KEYSLOT_ADD and KEYSLOT_LIST
- * (REKEY's included), QUOTA's and USAGE_RESET's are simple. */
+ * (REKEY's included), QUOTA's, USAGE_RESET's and VERIFY's are simple. */
 static const reenc_fn replies[] = {
 	[PROTO_MSG_HELLO] = re_hello_reply,   [PROTO_MSG_STATUS] = re_status_reply,
 	[PROTO_MSG_PUT] = re_put_reply,	      [PROTO_MSG_GET] = re_get_reply,
@@ -691,6 +743,7 @@ static const reenc_fn replies[] = {
 	[PROTO_MSG_USAGE] = re_usage_reply,
 	[PROTO_MSG_QUOTA] = re_simple,
 	[PROTO_MSG_USAGE_RESET] = re_simple,
+	[PROTO_MSG_VERIFY] = re_simple,
 };
 _Static_assert(sizeof(requests) == sizeof(replies), "one table size");
 #define N_TYPES (sizeof(requests) / sizeof(requests[0]))

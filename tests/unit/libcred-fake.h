@@ -119,6 +119,16 @@ struct fake {
 	struct proto_quota quota;
 	char quota_name[PROTO_NAME_MAX + 1];
 	char reset_name[PROTO_NAME_MAX + 1];
+	/* Typed secrets (libcred-fake-typed.h): the last typed PUT's type
+	 * and value, and the last VERIFY as seen (name and message copied). */
+	char typed_put_type[PROTO_TYPE_MAX + 1];
+	uint8_t typed_put_value[1024];
+	size_t typed_put_len;
+	char verify_name[PROTO_NAME_MAX + 1];
+	char verify_message[PROTO_VERIFY_MESSAGE_MAX + 1];
+	uint32_t verify_status;
+	bool verify_has_version;
+	uint32_t verify_version;
 };
 
 /* Keeps the owner of a request's reference for the test to check. */
@@ -669,6 +679,7 @@ fake_events(struct fake *f, struct buf_writer *w, int n)
 }
 
 #include "tests/unit/libcred-fake-ext.h"
+#include "tests/unit/libcred-fake-typed.h"
 
 static int
 fake_answer(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
@@ -684,6 +695,8 @@ fake_answer(struct fake *f, const struct proto_frame *fr, struct buf_writer *w)
 	                                .store_bytes = 4096};
 	struct proto_hello h;
 
+	if (fake_typed_wants(fr))
+		return fake_typed(f, fr, w);
 	switch (fr->type) {
 	case PROTO_MSG_HELLO:
 		FAKE_CHECK(f, proto_decode_hello(fr->body, &h) == 0 && h.version == PROTO_VERSION);

@@ -55,6 +55,7 @@ static const struct {
 	{PROTO_MSG_USAGE, "usage"},
 	{PROTO_MSG_QUOTA, "quota"},
 	{PROTO_MSG_USAGE_RESET, "usage-reset"},
+	{PROTO_MSG_VERIFY, "verify"},
 	{PROTO_OP_SUPPRESSED, "suppressed"},
 };
 #define N_OPS (sizeof(ops) / sizeof(ops[0]))
@@ -80,10 +81,10 @@ test_op_name(void **state)
 		assert_string_equal(proto_op_name((uint8_t)t), want);
 		assert_true(strlen(want) >= 1 && strlen(want) <= PROTO_OP_MAX);
 	}
-	/* replies, EVENT and the types after USAGE_RESET have none */
+	/* replies, EVENT and the types after VERIFY have none */
 	assert_null(proto_op_name(PROTO_MSG_EVENT));
 	assert_null(proto_op_name(PROTO_MSG_GET | PROTO_REPLY_BIT));
-	assert_null(proto_op_name(PROTO_MSG_USAGE_RESET + 1));
+	assert_null(proto_op_name(PROTO_MSG_VERIFY + 1));
 	assert_null(proto_op_name(0xff));
 }
 
@@ -92,7 +93,7 @@ test_op_parse(void **state)
 {
 	static const char *const bad[] = {"",	     "PUT",	 "Get",	    "list",
 					  "delete",  "get ",	 " get",    "keyslot-list",
-					  "verify",  "unknown",	 "audit verify", "usage_reset"};
+					  "verified", "unknown",	 "audit verify", "usage_reset"};
 	unsigned t;
 	size_t i;
 	int r;
@@ -112,6 +113,7 @@ test_op_parse(void **state)
 	assert_int_equal(proto_op_parse("rm"), PROTO_MSG_DELETE);
 	assert_int_equal(proto_op_parse("audit-verify"), PROTO_MSG_AUDIT_VERIFY);
 	assert_int_equal(proto_op_parse("usage-reset"), PROTO_MSG_USAGE_RESET);
+	assert_int_equal(proto_op_parse("verify"), PROTO_MSG_VERIFY);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(proto_op_parse(bad[i]), -EINVAL);
 	assert_int_equal(proto_op_parse(NULL), -EINVAL);
