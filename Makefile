@@ -8,6 +8,9 @@ LIBDIR     ?= $(PREFIX)/lib
 INCDIR     ?= $(PREFIX)/include
 MANDIR     ?= $(PREFIX)/share/man
 UNITDIR    ?= $(PREFIX)/lib/systemd
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR    ?=
 
 CC         ?= cc
@@ -61,7 +64,7 @@ TOOL_BINS  := $(patsubst tests/tools/%.c,$(B)/tools/%,$(TOOL_SRC))
 BENCH_BINS := $(B)/bench/getbench $(B)/bench/echo-floor
 
 .PHONY: all check unit integration headers run deps sanitize install uninstall \
-	clean fuzz fuzz-smoke bench
+	clean fuzz fuzz-smoke bench examples
 all: $(CREDAGENTD) $(CRED) $(LIBCRED_SO) $(LIBCRED_A)
 
 $(B)/obj/%.o: %.c
@@ -139,6 +142,7 @@ bench: all $(BENCH_BINS)
 check: deps
 	$(MAKE) all headers
 	$(MAKE) unit
+	$(MAKE) examples
 	$(MAKE) fuzz-smoke
 	$(MAKE) integration
 
@@ -189,6 +193,9 @@ PKGS := build-essential pkg-config libsodium-dev liblmdb-dev libbsd-dev libsyste
 	libcmocka-dev libjansson-dev libpq-dev libmariadb-dev clang libclang-rt-14-dev \
 	lmdb-utils util-linux perl openssh-client procps psmisc \
 	libpq5 libmariadb3 postgresql mariadb-server
+# systemd: systemd-analyze and systemd-socket-activate for the unit tests;
+# man-db and groff-base: the man page checks.
+PKGS += systemd man-db groff-base
 deps:
 	@missing=""; for p in $(PKGS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
@@ -203,22 +210,64 @@ deps:
 		fi; \
 	fi
 
+# Units and the pkg-config file name the installed paths; the units in
+# systemd/ name the default prefix's /usr/local/bin/credagentd.
+INSTALL_SED := -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	-e 's|@INCDIR@|$(INCDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	-e 's|^ExecStart=/usr/local/bin/credagentd|ExecStart=$(BINDIR)/credagentd|'
+UNITS := system/credagentd.socket system/credagentd.service \
+	user/credagentd.socket user/credagentd.service
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(UNITDIR)/system $(DESTDIR)$(UNITDIR)/user \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(COMPLETIONDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(CREDAGENTD) $(CRED) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(LIBCRED_SO) $(LIBCRED_A) $(DESTDIR)$(LIBDIR)/
 	ln -sf libcred.so.1 $(DESTDIR)$(LIBDIR)/libcred.so
 	install -m 0644 client/include/cred.h $(DESTDIR)$(INCDIR)/
+	sed $(INSTALL_SED) client/lib/libcred.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/libcred.pc
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/libcred.pc
+	for u in $(UNITS); do \
+		sed $(INSTALL_SED) systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 systemd/sysusers.d/credagent.conf $(DESTDIR)$(SYSUSERSDIR)/credagent.conf
+	install -m 0644 contrib/bash-completion/cred $(DESTDIR)$(COMPLETIONDIR)/cred
 	install -m 0644 docs/man/cred.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 docs/man/libcred.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 0644 docs/man/credagentd.8 $(DESTDIR)$(MANDIR)/man8/
+	@# What the live system still needs is the admin's call.
+	@if [ -z "$(DESTDIR)" ]; then \
+		echo "install: done; as root: ldconfig; for the system agent: systemd-sysusers (creates"; \
+		echo "    the credagent user), systemctl daemon-reload, systemctl enable --now"; \
+		echo "    credagentd.socket; for a user's agent: systemctl --user enable --now credagentd.socket"; \
+	fi
 
+# Removes exactly what install put there (directories and the credagent
+# user stay).
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/credagentd $(DESTDIR)$(BINDIR)/cred \
 		$(DESTDIR)$(LIBDIR)/libcred.so.1 $(DESTDIR)$(LIBDIR)/libcred.so $(DESTDIR)$(LIBDIR)/libcred.a \
-		$(DESTDIR)$(INCDIR)/cred.h $(DESTDIR)$(MANDIR)/man1/cred.1 \
+		$(DESTDIR)$(INCDIR)/cred.h $(DESTDIR)$(PKGCONFIGDIR)/libcred.pc \
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) \
+		$(DESTDIR)$(SYSUSERSDIR)/credagent.conf $(DESTDIR)$(COMPLETIONDIR)/cred \
+		$(DESTDIR)$(MANDIR)/man1/cred.1 \
 		$(DESTDIR)$(MANDIR)/man3/libcred.3 $(DESTDIR)$(MANDIR)/man8/credagentd.8
+
+# The examples build as any libcred user's code would: with pkg-config,
+# here against a staged install in $(B)/example-root.
+EXAMPLE_ROOT := $(abspath $(B)/example-root)
+examples: all
+	rm -rf $(EXAMPLE_ROOT)
+	$(MAKE) --no-print-directory install DESTDIR=$(EXAMPLE_ROOT) PREFIX=/usr \
+		LIBDIR=/usr/lib INCDIR=/usr/include PKGCONFIGDIR=/usr/lib/pkgconfig >/dev/null
+	PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR=$(EXAMPLE_ROOT)/usr/lib/pkgconfig \
+	PKG_CONFIG_SYSROOT_DIR=$(EXAMPLE_ROOT) \
+	PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 PKG_CONFIG_ALLOW_SYSTEM_LIBS=1 \
+		$(MAKE) --no-print-directory -C examples O=$(abspath $(B)/examples) \
+		CFLAGS="-std=c17 -O2 -g -Wall -Wextra -Wpedantic -Werror"
 
 clean:
 	rm -rf build

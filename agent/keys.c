@@ -140,7 +140,21 @@ vk_aad(uint8_t *out, uint32_t gen)
 	return w.len;
 }
 
-/* Read exactly 32 bytes from PATH; refuse a file others can read. */
+/* Whether PATH is a credential systemd passed ($CREDENTIALS_DIRECTORY):
+ * systemd decides who may read those (it may grant the service's user
+ * through an ACL, which shows as group bits), and nobody else writes
+ * there. */
+static bool
+is_credential(const char *path)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	size_t n = dir != NULL ? strlen(dir) : 0;
+
+	return n > 0 && strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/* Read exactly 32 bytes from PATH; refuse a file others can read (but for
+ * a systemd credential). */
 static int
 keyfile_read(const char *path, uint8_t *out, char *errbuf, size_t errlen)
 {
@@ -156,7 +170,7 @@ keyfile_read(const char *path, uint8_t *out, char *errbuf, size_t errlen)
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		snprintf(errbuf, errlen, "the keyfile %s is not a regular file", path);
 		r = -EINVAL;
-	} else if ((st.st_mode & 077) != 0) {
+	} else if ((st.st_mode & 077) != 0 && !is_credential(path)) {
 		snprintf(errbuf, errlen, "the keyfile %s is readable by others (mode %04o); chmod 600 it",
 			 path, (unsigned)(st.st_mode & 07777));
 		r = -EPERM;

@@ -270,6 +270,24 @@ get_is "$V/sd" "a restart with the same CREDENTIALS_DIRECTORY reads the secret" 
 ok "the agent stops cleanly" stop_agent
 sd_sha=$(sha_of "$sd/state/data.mdb")
 
+# systemd may grant the service's user read access to a credential
+# through an ACL, which shows as group bits: the agent takes it there,
+# and only there.
+chmod 0440 "$sd/creds/credagent.key"
+export CREDENTIALS_DIRECTORY=$sd/creds
+start_agent --dir "$sd" --kdf min
+unset CREDENTIALS_DIRECTORY
+get_is "$V/sd" "a credential of mode 0440 in CREDENTIALS_DIRECTORY is taken" sd/x
+ok "the agent stops cleanly" stop_agent
+cp "$sd/creds/credagent.key" "$TEST_DIR/group.key"
+chmod 0440 "$TEST_DIR/group.key"
+RUN_TIMEOUT=$((5 * TIME_FACTOR)) run "$CREDAGENTD" -f -d "$sd/state" -s "$sd/sock" --kdf min \
+	--keyfile "$TEST_DIR/group.key"
+isnt "$RC" 0 "the same file elsewhere (--keyfile, mode 0440) is refused"
+like "$ERR" "readable by others" "... as readable by others"
+chmod 0400 "$sd/creds/credagent.key"
+sd_sha=$(sha_of "$sd/state/data.mdb")
+
 RUN_TIMEOUT=$((5 * TIME_FACTOR)) run "$CREDAGENTD" -f -d "$sd/state" -s "$sd/sock" --kdf min
 isnt "$RC" 0 "a restart without CREDENTIALS_DIRECTORY fails"
 isnt "$RC" 124 "... at once"
