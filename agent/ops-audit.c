@@ -40,6 +40,42 @@ page_room(const struct agent *a)
 	return a->cfg.frame_max - PROTO_REPLY_HDR - 2 * PROTO_FIELD_HDR - 8 - PROTO_MESSAGE_MAX;
 }
 
+typedef int (*page_encoder)(struct buf_writer *w, uint32_t reqid, const void *rep);
+
+static int
+encode_audit(struct buf_writer *w, uint32_t reqid, const void *rep)
+{
+	return proto_encode_audit_reply(w, reqid, rep);
+}
+
+static int
+encode_usage(struct buf_writer *w, uint32_t reqid, const void *rep)
+{
+	return proto_encode_usage_reply(w, reqid, rep);
+}
+
+/* Queue a paged reply whose groups were written into SPACE through BODY
+ * (SPACE is freed): sized first, then encoded into the connection. */
+static enum ops_result
+reply_page(struct agent *a, struct conn *c, const struct proto_frame *f,
+	   const struct buf_writer *body, uint8_t *space, page_encoder enc, const void *rep)
+{
+	enum ops_result res = OPS_DONE;
+	struct buf_writer w;
+
+	buf_writer_init(&w, NULL, 0);
+	if (buf_writer_error(body) != 0 || enc(&w, f->reqid, rep) < 0)
+		res = ops_fail(a, c, f, PROTO_INTERNAL, "the page outgrew its buffer");
+	else if (conn_reply_begin(a, c, w.len, &w) < 0)
+		res = OPS_NOMEM;
+	else if (enc(&w, f->reqid, rep) < 0)
+		abort(); /* sized above */
+	else
+		conn_reply_commit(c, &w);
+	free(space);
+	return res;
+}
+
 static bool
 visible(const struct agent *a, const struct peer *p, bool admin, const struct audit_entry *e)
 {
@@ -128,7 +164,7 @@ ops_audit(struct agent *a, struct conn *c, const struct proto_frame *f)
 	uint32_t n_tally = 0, limit, n = 0, scanned = 0, owner;
 	struct proto_audit_reply rep = {0};
 	struct proto_audit m;
-	struct buf_writer body, w;
+	struct buf_writer body;
 	uint8_t kbuf[8], cur[8], *space;
 	MDB_cursor *mc;
 	MDB_val k, v;
@@ -209,20 +245,7 @@ ops_audit(struct agent *a, struct conn *c, const struct proto_frame *f)
 		buf_store_u64(cur, last);
 		rep.cursor = (struct proto_bytes){cur, 8};
 	}
-	buf_writer_init(&w, NULL, 0);
-	if (buf_writer_error(&body) != 0 || proto_encode_audit_reply(&w, f->reqid, &rep) < 0) {
-		free(space);
-		return ops_fail(a, c, f, PROTO_INTERNAL, "the audit page outgrew its buffer");
-	}
-	if (conn_reply_begin(a, c, w.len, &w) < 0) {
-		free(space);
-		return OPS_NOMEM;
-	}
-	if (proto_encode_audit_reply(&w, f->reqid, &rep) < 0)
-		abort();
-	conn_reply_commit(c, &w);
-	free(space);
-	return OPS_DONE;
+	return reply_page(a, c, f, &body, space, encode_audit, &rep);
 }
 
 /* ---- verify (worker thread) ---- */
@@ -469,7 +492,7 @@ ops_usage(struct agent *a, struct conn *c, const struct proto_frame *f)
 {
 	struct proto_usage_reply rep = {0};
 	struct proto_usage m;
-	struct buf_writer body, w;
+	struct buf_writer body;
 	uint8_t key[STORE_META_KEY_MAX], *space;
 	size_t klen, room = page_room(a), last_len = 0;
 	uint8_t last[STORE_META_KEY_MAX];
@@ -541,20 +564,7 @@ ops_usage(struct agent *a, struct conn *c, const struct proto_frame *f)
 	rep.entries = (struct proto_list_span){{space, body.len}, n};
 	if (more && last_len > 0)
 		rep.cursor = (struct proto_bytes){last, last_len};
-	buf_writer_init(&w, NULL, 0);
-	if (buf_writer_error(&body) != 0 || proto_encode_usage_reply(&w, f->reqid, &rep) < 0) {
-		free(space);
-		return ops_fail(a, c, f, PROTO_INTERNAL, "the usage page outgrew its buffer");
-	}
-	if (conn_reply_begin(a, c, w.len, &w) < 0) {
-		free(space);
-		return OPS_NOMEM;
-	}
-	if (proto_encode_usage_reply(&w, f->reqid, &rep) < 0)
-		abort();
-	conn_reply_commit(c, &w);
-	free(space);
-	return OPS_DONE;
+	return reply_page(a, c, f, &body, space, encode_usage, &rep);
 }
 
 enum ops_result

@@ -570,6 +570,21 @@ import_done(struct agent *a, struct sjob *sj)
 	xjob_free(x);
 }
 
+/* Hand X (its passphrase PASS copied to locked memory) to the worker; the
+ * connection waits for DONE. */
+static enum ops_result
+xjob_start(struct agent *a, struct conn *c, struct xjob *x, struct proto_bytes pass,
+	   sjob_fn run, sjob_fn done)
+{
+	memcpy(x->pass, pass.ptr, pass.len);
+	x->pass_len = pass.len;
+	x->sj.run = run;
+	x->sj.done = done;
+	c->write_pending = true;
+	worker_submit(a->worker, &x->sj);
+	return OPS_PENDING;
+}
+
 enum ops_result
 ops_export(struct agent *a, struct conn *c, const struct proto_frame *f)
 {
@@ -592,17 +607,11 @@ ops_export(struct agent *a, struct conn *c, const struct proto_frame *f)
 		return ops_fail(a, c, f, PROTO_BAD_REQUEST,
 				"an export needs the bundle file's descriptor (SCM_RIGHTS)");
 	}
-	memcpy(x->pass, m.passphrase.ptr, m.passphrase.len);
-	x->pass_len = m.passphrase.len;
 	if (m.prefix.len > 0)
 		memcpy(x->prefix, m.prefix.ptr, m.prefix.len);
 	x->prefix_len = m.prefix.len;
 	x->flags = m.flags;
-	x->sj.run = export_run;
-	x->sj.done = export_done;
-	c->write_pending = true;
-	worker_submit(a->worker, &x->sj);
-	return OPS_PENDING;
+	return xjob_start(a, c, x, m.passphrase, export_run, export_done);
 }
 
 /* Inline entries, borrowed from the request frame (which stays put while
@@ -676,13 +685,7 @@ ops_import(struct agent *a, struct conn *c, const struct proto_frame *f)
 	}
 	x->set = set;
 	x->fd = conn_take_fd(c);
-	memcpy(x->pass, m.passphrase.ptr, m.passphrase.len);
-	x->pass_len = m.passphrase.len;
-	x->sj.run = import_run;
-	x->sj.done = import_done;
-	c->write_pending = true;
-	worker_submit(a->worker, &x->sj);
-	return OPS_PENDING;
+	return xjob_start(a, c, x, m.passphrase, import_run, import_done);
 }
 
 /* ---- writer side ---- */
