@@ -196,6 +196,8 @@ PKGS := build-essential pkg-config libsodium-dev liblmdb-dev libbsd-dev libsyste
 # systemd: systemd-analyze and systemd-socket-activate for the unit tests;
 # man-db and groff-base: the man page checks.
 PKGS += systemd man-db groff-base
+# strace: 71-sync-before-reply.t watches the agent's syncs and replies.
+PKGS += strace
 deps:
 	@missing=""; for p in $(PKGS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \

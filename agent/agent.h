@@ -89,6 +89,7 @@ struct agent {
 	uint64_t next_watchdog_ms;
 	uint64_t next_status_ms;   /* the next STATUS= line */
 	bool status_locked;        /* locked, as the last STATUS= line said */
+	bool listen_paused;        /* out of descriptors: accepting later */
 };
 
 /* Seconds since the epoch, and monotonic milliseconds. */

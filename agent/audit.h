@@ -69,6 +69,8 @@ bool audit_settle(struct agent *a, uint64_t *ticket);
 bool audit_failing(const struct agent *a);
 /* Ask for a flush soon (usage counters changed). */
 void audit_kick(struct agent *a);
+/* A change to commit now (a usage reset): its ticket for audit_settle(). */
+uint64_t audit_touch(struct agent *a);
 
 /* Loop thread: record a finished job that the writer did not. */
 void audit_job_note(struct agent *a, const struct wjob *j);

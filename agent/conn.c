@@ -15,6 +15,7 @@
 #include "ops.h"
 #include "ratelimit.h"
 #include "audit.h"
+#include "loop.h"
 #include "watch.h"
 
 #define IN_CHUNK 4096u
@@ -62,7 +63,9 @@ conn_accept(struct agent *a)
 
 	fd = accept4(a->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			loop_listen_pause(a, true); /* the waiting peer stays queued */
+		else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			log_warn("accept: %s", strerror(errno));
 		return;
 	}
@@ -363,8 +366,9 @@ conn_rate_ok(struct agent *a, struct conn *c)
 	return false;
 }
 
+/* Answer the complete frames in C's input, until the output backs up. */
 static void
-conn_process(struct agent *a, struct conn *c)
+conn_process_frames(struct agent *a, struct conn *c)
 {
 	struct proto_frame f;
 	int r;
@@ -419,12 +423,29 @@ conn_process(struct agent *a, struct conn *c)
 			break;
 		}
 	}
-	if (c->fd < 0)
-		return;
-	conn_compact(a, c);
-	conn_flush(a, c);
-	if (c->fd >= 0)
-		conn_update_events(a, c);
+}
+
+static void
+conn_process(struct agent *a, struct conn *c)
+{
+	for (;;) {
+		bool backed_up;
+
+		conn_process_frames(a, c);
+		if (c->fd < 0)
+			return;
+		backed_up = c->out_len - c->out_off >= OUT_HIGH_WATER;
+		conn_compact(a, c);
+		conn_flush(a, c);
+		if (c->fd < 0)
+			return;
+		/* Stopped only by the output's high-water mark, which the flush
+		 * lowered: the frames already read go on (no event would bring
+		 * them back: the peer may be waiting for these replies). */
+		if (!backed_up || c->out_len - c->out_off >= OUT_HIGH_WATER)
+			break;
+	}
+	conn_update_events(a, c);
 }
 
 /*

@@ -69,6 +69,19 @@ loop_block_signals(sigset_t *ret)
 		*ret = mask;
 }
 
+void
+loop_listen_pause(struct agent *a, bool pause)
+{
+	struct epoll_event ev = {.events = pause ? 0 : EPOLLIN, .data.ptr = &src_listen};
+
+	if (a->listen_paused == pause)
+		return;
+	if (epoll_ctl(a->epfd, EPOLL_CTL_MOD, a->listen_fd, &ev) == 0)
+		a->listen_paused = pause;
+	if (pause)
+		log_warn("out of file descriptors: not accepting connections for a moment");
+}
+
 /* A STATUS= line for the service manager: locked or not, and how many
  * secrets. Sent at start, on lock and unlock, and every minute. */
 void
@@ -185,6 +198,7 @@ on_timer(struct agent *a)
 	uint64_t now = agent_mono_ms();
 
 	watchdog_tick(a, now);
+	loop_listen_pause(a, false); /* accept again, at most once a second */
 	conn_sweep(a, now);
 	if (!keys_locked(a->keys))
 		sweep_tick(a);

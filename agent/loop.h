@@ -26,5 +26,8 @@ void loop_fini(struct agent *a);
  * (WATCHDOG_USEC) and resends the state every minute or when the lock
  * changes. */
 void loop_notify_status(struct agent *a);
+/* Stop (or resume) accepting connections: out of descriptors, the
+ * listening socket would wake the loop for nothing. The timer resumes. */
+void loop_listen_pause(struct agent *a, bool pause);
 
 #endif

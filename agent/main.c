@@ -569,6 +569,34 @@ stop(struct agent *a, int lock_fd)
 		close(lock_fd);
 }
 
+#define FD_RESERVE 32u /* descriptors besides connections: store, timers, jobs */
+
+/*
+ * Raise the soft descriptor limit to the hard one (a service manager's
+ * soft default is 1024), and hold fewer connections than the limit
+ * allows, so that accept never runs the agent out of descriptors.
+ */
+static void
+fit_descriptors(struct agent_config *cfg)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 && getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > FD_RESERVE &&
+	    cfg->max_conns > rl.rlim_cur - FD_RESERVE) {
+		log_warn("RLIMIT_NOFILE is %llu: holding at most %llu connections",
+			 (unsigned long long)rl.rlim_cur,
+			 (unsigned long long)(rl.rlim_cur - FD_RESERVE));
+		cfg->max_conns = (uint32_t)(rl.rlim_cur - FD_RESERVE);
+	}
+}
+
 /* Everything after the command line: one-shot commands, or the agent. */
 static int
 serve(struct agent *a, const struct cmdline *cl)
@@ -587,6 +615,7 @@ serve(struct agent *a, const struct cmdline *cl)
 		return 1;
 	}
 	a->started = agent_mono_ms() / 1000;
+	fit_descriptors(&a->cfg);
 	r = start(a, &lock_fd, err, sizeof(err));
 	if (r < 0) {
 		log_err("%s", err[0] != '\0' ? err : strerror(-r));

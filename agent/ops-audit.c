@@ -581,6 +581,17 @@ ops_usage_reset(struct agent *a, struct conn *c, const struct proto_frame *f)
 
 	if (proto_decode_named(f->body, &m) < 0)
 		return ops_fail(a, c, f, PROTO_BAD_REQUEST, "malformed USAGE_RESET");
+	if (c->audit_ticket != 0) {
+		/* Done: answered once the reset is in the store. */
+		if (audit_failing(a)) {
+			c->audit_ticket = 0;
+			return ops_fail(a, c, f, PROTO_INTERNAL,
+					"the reset cannot be written (see the agent's log)");
+		}
+		if (!audit_settle(a, &c->audit_ticket))
+			return OPS_WAIT;
+		return ops_fail(a, c, f, PROTO_OK, "%s", "");
+	}
 	if (!proto_name_valid(m.ref.name.ptr, m.ref.name.len))
 		return ops_fail(a, c, f, PROTO_USAGE, "invalid name");
 	st = ops_owner(a, &c->peer, &m.ref, &owner);
@@ -603,7 +614,8 @@ ops_usage_reset(struct agent *a, struct conn *c, const struct proto_frame *f)
 		res = ops_fail(a, c, f, PROTO_INTERNAL, "the usage record cannot be read");
 	else {
 		usage_reset(a, u);
-		res = ops_fail(a, c, f, PROTO_OK, "%s", "");
+		c->audit_ticket = audit_touch(a);
+		res = OPS_WAIT; /* answered when the group commit has it */
 	}
 	store_read_end(a->store);
 	return res;

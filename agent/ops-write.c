@@ -45,6 +45,17 @@ job_free(struct agent *a, struct wjob *j)
 	free(j);
 }
 
+/* The largest value whose GET reply (version, type, a note such as
+ * "expired at ...") still fits the agent's frame limit. */
+static size_t
+value_max(const struct agent *a)
+{
+	size_t over = PROTO_REPLY_HDR - PROTO_LEN_SIZE + 3 * PROTO_FIELD_HDR + 4 + PROTO_TYPE_MAX +
+		      PROTO_FIELD_HDR + 64;
+
+	return a->cfg.frame_max > over ? a->cfg.frame_max - over : 0;
+}
+
 /*
  * Check REF and queue J. The reply's space (EXTRA bytes beyond the usual)
  * is reserved now, so the answer never waits for memory.
@@ -106,6 +117,11 @@ ops_put(struct agent *a, struct conn *c, const struct proto_frame *f)
 	m = &j->req.put;
 	if (proto_decode_put(f->body, m) < 0)
 		return bad(a, c, f, j, PROTO_BAD_REQUEST, "malformed PUT");
+	if (m->value.len > value_max(a)) {
+		snprintf(why, sizeof(why), "the value is too large: this agent keeps at most %zu bytes",
+			 value_max(a));
+		return bad(a, c, f, j, PROTO_USAGE, why);
+	}
 	if (typed_check(m->type, m->value, why, sizeof(why)) != PROTO_OK)
 		return bad(a, c, f, j, PROTO_INVALID, why);
 	if (!labels_valid(&m->labels))
@@ -262,6 +278,8 @@ ops_rotate(struct agent *a, struct conn *c, const struct proto_frame *f)
 	m = &j->req.rotate;
 	if (proto_decode_rotate(f->body, m) < 0)
 		return bad(a, c, f, j, PROTO_BAD_REQUEST, "malformed ROTATE");
+	if (m->has_value && m->value.len > value_max(a))
+		return bad(a, c, f, j, PROTO_USAGE, "the value is too large for this agent");
 	if (!m->has_value) {
 		if (generate(a, j, m->gen_length, m->charset) < 0) {
 			job_free(a, j);

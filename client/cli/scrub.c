@@ -91,6 +91,29 @@ scrub_add(struct scrub_list *l, const void *p, size_t len)
 	add_one(l, p, len, NULL);
 	add_encoded(l, p, len);
 	add_spaced(l, p, len);
+	scrub_add_lines(l, p, len);
+}
+
+void
+scrub_add_lines(struct scrub_list *l, const void *p, size_t len)
+{
+	const uint8_t *s = p, *end = s + len, *nl;
+
+	if (memchr(s, '\n', len) == NULL)
+		return; /* one line: the value itself is there already */
+	for (; s < end; s = nl + 1) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		if (nl == NULL)
+			nl = end;
+		/* A line of a multi-line secret (a PEM key) on its own; a
+		 * \r before the newline is not part of it. */
+		size_t n = (size_t)(nl - s);
+
+		if (n > 0 && s[n - 1] == '\r')
+			n--;
+		if (n >= SCRUB_LINE_MIN)
+			add_one(l, s, n, NULL);
+	}
 }
 
 bool

@@ -13,8 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Up to 64 secret values, three forms each. */
-#define SCRUB_MAX 195u
+/* Up to 64 secret values, three forms each, and the lines of multi-line
+ * ones. */
+#define SCRUB_MAX 512u
+/* Lines shorter than this are not scrubbed on their own (too common). */
+#define SCRUB_LINE_MIN 8u
 
 struct scrub_list {
 	struct {
@@ -35,6 +38,10 @@ struct scrub_list {
  * checks scrub_full().
  */
 void scrub_add(struct scrub_list *l, const void *p, size_t len);
+/* Adds each line (SCRUB_LINE_MIN bytes or more) of a multi-line P on its
+ * own, so that a command printing one line of a PEM key shows none of
+ * it; scrub_add() does it too. */
+void scrub_add_lines(struct scrub_list *l, const void *p, size_t len);
 /* True when a form was left out: a message may then not be shown. */
 bool scrub_full(const struct scrub_list *l);
 /* Zeroes and frees the variants; L is empty afterwards. */
