@@ -583,9 +583,18 @@ int
 proto_decode_list_reply(struct proto_bytes body, struct proto_list_reply *ret)
 {
 	struct proto_slot s[ARRAY_SIZE(list_reply_specs)];
+	struct proto_meta m;
+	struct proto_iter it;
+	struct proto_bytes g;
 
 	if (proto_fields_parse(body, &list_reply_schema, s) < 0)
 		return -EBADMSG;
+	/* The schema checks each entry's fields; the rules across fields
+	 * (VERIFY_STATUS and VERIFY_TIME together) are the entry decoder's. */
+	proto_iter_init(&it, &s[LR_ENTRY].span);
+	while (proto_iter_next(&it, &g) == 1)
+		if (proto_decode_meta_entry(g, &m) < 0)
+			return -EBADMSG;
 	*ret = (struct proto_list_reply){
 		.entries = s[LR_ENTRY].span,
 		.cursor = s[LR_NEXT_CURSOR].val,
