@@ -61,7 +61,8 @@ CREDAGENTD := $(B)/bin/credagentd
 CRED       := $(B)/bin/cred
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 TOOL_BINS  := $(patsubst tests/tools/%.c,$(B)/tools/%,$(TOOL_SRC))
-BENCH_BINS := $(B)/bench/getbench $(B)/bench/echo-floor
+BENCH_PROGS := echo-floor sshbench spawnbench syncfloor startbench
+BENCH_BINS := $(B)/bench/getbench $(addprefix $(B)/bench/,$(BENCH_PROGS))
 
 .PHONY: all check unit integration headers run deps sanitize install uninstall \
 	clean fuzz fuzz-smoke bench examples
@@ -104,18 +105,20 @@ $(B)/tests/test-%: $(B)/obj/tests/unit/test-%.o $(LIBAGENT) $(LIBCRED_A) $(LIBPR
 # objects it tests.
 $(B)/tests/test-cli-dotenv: $(call obj,client/cli/dotenv.c client/cli/dburi.c)
 $(B)/tests/test-cli-scrub: $(call obj,client/cli/scrub.c)
+$(B)/tests/test-cli-template: $(call obj,client/cli/template.c)
 
 $(B)/tools/%: $(B)/obj/tests/tools/%.o $(LIBAGENT) $(LIBPROTO) $(LIBAGENTC) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
 
 # Benchmarks: getbench is a libcred client like any other, linked with the
-# shared library (found in $(B)/lib through $$ORIGIN); echo-floor is plain C.
+# shared library (found in $(B)/lib through $$ORIGIN); the floors, the
+# ssh-agent client and the process timers are plain C.
 $(B)/bench/getbench: $(call obj,tests/bench/getbench.c tests/bench/bench.c) $(LIBCRED_SO)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -pthread -Wl,-rpath,'$$ORIGIN/../lib' -o $@ $^
 
-$(B)/bench/echo-floor: $(call obj,tests/bench/echo-floor.c tests/bench/bench.c)
+$(addprefix $(B)/bench/,$(BENCH_PROGS)): $(B)/bench/%: $(B)/obj/tests/bench/%.o $(B)/obj/tests/bench/bench.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -pthread -o $@ $^
 
@@ -135,9 +138,10 @@ integration: all $(TOOL_BINS)
 		prove -f tests/integration/*.t
 
 # Figures are reported, never asserted: see docs/PERFORMANCE.md.
-bench: all $(BENCH_BINS)
+# The bulk loader is a tool linked with the agent's code (tests/tools).
+bench: all $(BENCH_BINS) $(B)/tools/bulk-load
 	CREDAGENTD=$(abspath $(CREDAGENTD)) CRED=$(abspath $(CRED)) BENCH_BIN=$(abspath $(B)/bench) \
-		tests/bench/run.sh
+		TOOLS=$(abspath $(B)/tools) BENCH_OUT=$(abspath $(B)/bench) tests/bench/run.sh
 
 check: deps
 	$(MAKE) all headers

@@ -3,12 +3,17 @@
 #define CREDAGENT_BENCH_BENCH_H
 
 /*
- * The shared half of the benchmark programs (getbench, echo-floor): a run
- * of CLIENTS threads, each with its own connection, each timing up to
- * REQUESTS round trips with CLOCK_MONOTONIC, and one result line:
+ * The shared half of the benchmark programs (getbench, echo-floor,
+ * sshbench, spawnbench, syncfloor): a run of CLIENTS threads, or with
+ * procs set CLIENTS forked processes, each with its own connection, each
+ * timing up to REQUESTS round trips with CLOCK_MONOTONIC, and one result
+ * line:
  *
  *   clients=C requests=N wall=W.WWWs throughput=T/s p50=Xus p90=Yus p99=Zus
+ *       client_cpu=Uus [EXTRA]
  *
+ * client_cpu is the CPU time (user and system) the clients used in their
+ * timed loops, per request; EXTRA is what the program's extra() adds.
  * REQUESTS is per client; the line gives the total completed. Each client
  * first connects and does WARMUP untimed round trips, then all start
  * together at a barrier. A client stops early at the wall-time LIMIT
@@ -31,10 +36,13 @@ struct bench_opts {
 	unsigned long requests; /* per client */
 	unsigned long warmup;   /* per client, untimed */
 	unsigned long limit_s;  /* wall-time limit in seconds */
+	int procs;              /* 1: each client in its own process */
 };
 
 /*
- * What one client does; every callback runs in the client's own thread.
+ * What one client does; every callback runs in the client's own thread
+ * (with procs: in its own process, forked after bench_run() starts, so
+ * open() makes its connection there).
  * open() gets ARG and the client's index and makes *ret_state (its
  * connection); once() does one round trip; close() accepts what open()
  * made. open() and once() return 0 or a negative error that describe()
@@ -45,6 +53,9 @@ struct bench_ops {
 	int (*once)(void *state);
 	void (*close)(void *state);
 	const char *(*describe)(void *state, int err);
+	/* Optional: text for the end of the result line (" name=value"),
+	 * given the requests served, the untimed warm-ups included. */
+	void (*extra)(void *arg, unsigned long served, char *buf, size_t size);
 };
 
 /* Monotonic time in nanoseconds. */
@@ -57,7 +68,8 @@ int bench_parse_ul(const char *s, unsigned long min, unsigned long max, const ch
 
 /* Run the clients and print the result line on stdout. 0 when every client
  * ran (a time-limit stop included), -1 when one failed (its error on
- * stderr, as PROG: client I: ...). */
+ * stderr, as PROG: client I: ...; a client process that died is a failure
+ * too). */
 int bench_run(const char *prog, const struct bench_opts *o, const struct bench_ops *ops, void *arg);
 
 #endif

@@ -1,20 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * echo-floor: the floor of DESIGN §10, for make bench. A Unix-socket
- * (SOCK_STREAM) echo server thread, one epoll loop serving every
- * connection as credagentd's loop does, and CLIENTS client threads each
- * doing BYTES-byte round trips on its own connection: write BYTES, read
- * BYTES back. Nothing else happens on either side, so a GET's figures can
- * be quoted as ratios to this one measured in the same run.
+ * (SOCK_STREAM) echo server, one epoll loop serving every connection as
+ * credagentd's loop does, and CLIENTS clients each doing round trips on
+ * its own connection: write QBYTES, read BYTES back. Nothing else happens
+ * on either side, so a GET's figures can be quoted as ratios to this one
+ * measured in the same run.
  *
- *   echo-floor [-p] [-n REQUESTS] [-c CLIENTS] [-w WARMUP] [-t LIMIT] [-b BYTES]
+ *   echo-floor [-p] [-P] [-n REQUESTS] [-c CLIENTS] [-w WARMUP] [-t LIMIT]
+ *              [-b BYTES] [-q QBYTES]
  *
  * Defaults as getbench's (REQUESTS 10000 per client, CLIENTS 1, WARMUP
- * 200, LIMIT 60 s), BYTES 32. With -p the server runs in a child process
- * instead of a thread, as the agent does (a switch between processes on
- * one CPU also changes address space). The socket is in the abstract
- * namespace (nothing to clean up). Prints the line described in bench.h.
- * Exit status: 0 ran, 1 failed, 2 usage.
+ * 200, LIMIT 60 s), BYTES 32, QBYTES as BYTES (a plain echo; with QBYTES
+ * 32 and BYTES 4096 the bytes each way are those of a GET of a 4 KiB
+ * value). With -p the server runs in a child process instead of a thread,
+ * as the agent does (a switch between processes on one CPU also changes
+ * address space); with -P each client is a process of its own, as
+ * getbench -P. make bench quotes the floor with both. The socket is in the
+ * abstract namespace (nothing to clean up). Prints the line described in
+ * bench.h, with -p followed by server_cpu=Xus: the server's CPU time per
+ * round trip served. Exit status: 0 ran, 1 failed, 2 usage.
  */
 
 #include <errno.h>
@@ -36,37 +41,35 @@
 
 #define ECHO_BYTES_MAX 4096ul
 #define MAX_EVENTS     64
+#define MAX_FD         1024
 
 struct echo {
 	struct sockaddr_un addr;
 	socklen_t addr_len;
 	int listen_fd;
-	size_t bytes;
+	size_t bytes;       /* reply */
+	size_t qbytes;      /* request */
+	size_t got[MAX_FD]; /* server: request bytes read so far, by fd */
+	pid_t server;       /* -p: the server process */
 };
 
 struct echo_conn {
 	int fd;
-	size_t bytes;
+	size_t bytes, qbytes;
 	uint8_t buf[ECHO_BYTES_MAX];
 };
 
-/* Echo what is there on FD: 1, or 0 when the connection is done. */
+/* Send the whole of BUF: 1, or 0 when the connection is done. A client
+ * waits for its reply before sending again, so the socket buffer has
+ * room, and EAGAIN would be a broken client. */
 static int
-serve_readable(int fd)
+send_all(int fd, const uint8_t *buf, size_t len)
 {
-	uint8_t buf[ECHO_BYTES_MAX];
-	ssize_t n, w;
 	size_t off;
+	ssize_t w;
 
-	n = read(fd, buf, sizeof(buf));
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return 1;
-	if (n <= 0)
-		return 0;
-	/* A client waits for its reply before sending again: the socket
-	 * buffer always has room, and EAGAIN would be a broken client. */
-	for (off = 0; off < (size_t)n; off += (size_t)w) {
-		w = send(fd, buf + off, (size_t)n - off, MSG_NOSIGNAL);
+	for (off = 0; off < len; off += (size_t)w) {
+		w = send(fd, buf + off, len - off, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR) {
 			w = 0;
 			continue;
@@ -74,6 +77,26 @@ serve_readable(int fd)
 		if (w <= 0)
 			return 0;
 	}
+	return 1;
+}
+
+/* Read what is there on FD and answer each whole request with BYTES
+ * bytes: 1, or 0 when the connection is done. */
+static int
+serve_readable(struct echo *e, int fd)
+{
+	uint8_t buf[ECHO_BYTES_MAX];
+	ssize_t n;
+
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 1;
+	if (n <= 0)
+		return 0;
+	e->got[fd] += (size_t)n;
+	for (; e->got[fd] >= e->qbytes; e->got[fd] -= e->qbytes)
+		if (!send_all(fd, buf, e->bytes))
+			return 0;
 	return 1;
 }
 
@@ -104,9 +127,12 @@ server_main(void *p)
 				fd = accept4(e->listen_fd, NULL, NULL,
 				             SOCK_NONBLOCK | SOCK_CLOEXEC);
 				ev = (struct epoll_event){.events = EPOLLIN, .data.fd = fd};
-				if (fd >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+				if (fd >= MAX_FD ||
+				    (fd >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0))
 					close(fd);
-			} else if (!serve_readable(fd)) {
+				else if (fd >= 0)
+					e->got[fd] = 0;
+			} else if (!serve_readable(e, fd)) {
 				epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
 				close(fd);
 			}
@@ -144,6 +170,7 @@ ec_open(void *arg, unsigned long idx, void **ret_state)
 	if (s == NULL)
 		return -ENOMEM;
 	s->bytes = e->bytes;
+	s->qbytes = e->qbytes;
 	memset(s->buf, (int)('a' + idx % 26), sizeof(s->buf));
 	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s->fd < 0 || connect(s->fd, (const struct sockaddr *)&e->addr, e->addr_len) < 0) {
@@ -164,8 +191,8 @@ ec_once(void *state)
 	size_t off;
 	ssize_t n;
 
-	for (off = 0; off < s->bytes; off += (size_t)n) {
-		n = send(s->fd, s->buf + off, s->bytes - off, MSG_NOSIGNAL);
+	for (off = 0; off < s->qbytes; off += (size_t)n) {
+		n = send(s->fd, s->buf + off, s->qbytes - off, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			n = 0;
 		else if (n <= 0)
@@ -197,20 +224,42 @@ ec_describe(void *state, int err)
 	return strerror(-err);
 }
 
+/* With -p: " server_cpu=Xus", the server process's CPU time (from the
+ * scheduler, as make bench reads the agent's) per round trip served. */
+static void
+ec_extra(void *arg, unsigned long served, char *buf, size_t size)
+{
+	const struct echo *e = arg;
+	unsigned long long ns = 0;
+	char path[64];
+	FILE *f;
+
+	if (e->server <= 0 || served == 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%ld/schedstat", (long)e->server);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return;
+	if (fscanf(f, "%llu", &ns) == 1)
+		snprintf(buf, size, " server_cpu=%.2fus", (double)ns / (double)served / 1000.0);
+	fclose(f);
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct bench_ops ops = {ec_open, ec_once, ec_close, ec_describe};
+	static const struct bench_ops ops = {ec_open, ec_once, ec_close, ec_describe, ec_extra};
 	struct bench_opts o = {.clients = 1, .requests = 10000, .warmup = 200, .limit_s = 60};
-	struct echo e = {.bytes = 32};
-	unsigned long bytes = 32;
+	static struct echo e; /* its table is 8 KiB */
+	unsigned long bytes = 32, qbytes = 0;
 	pthread_t server;
 	pid_t child = -1;
 	int c, r, bad = 0, fork_server = 0;
 
-	while ((c = getopt(argc, argv, "pn:c:w:t:b:")) != -1) {
+	while ((c = getopt(argc, argv, "pPn:c:w:t:b:q:")) != -1) {
 		switch (c) {
 		case 'p': fork_server = 1; break;
+		case 'P': o.procs = 1; break;
 		case 'n':
 			bad |= bench_parse_ul(optarg, 1, BENCH_REQUESTS_MAX, "-n", &o.requests);
 			break;
@@ -224,15 +273,18 @@ main(int argc, char **argv)
 			bad |= bench_parse_ul(optarg, 1, BENCH_LIMIT_MAX, "-t", &o.limit_s);
 			break;
 		case 'b': bad |= bench_parse_ul(optarg, 1, ECHO_BYTES_MAX, "-b", &bytes); break;
+		case 'q': bad |= bench_parse_ul(optarg, 1, ECHO_BYTES_MAX, "-q", &qbytes); break;
 		default: bad = 1; break;
 		}
 	}
 	if (bad || optind != argc) {
-		fprintf(stderr, "usage: echo-floor [-p] [-n REQUESTS] [-c CLIENTS] [-w WARMUP] "
-		                "[-t LIMIT] [-b BYTES]\n");
+		fprintf(stderr,
+		        "usage: echo-floor [-p] [-P] [-n REQUESTS] [-c CLIENTS] [-w WARMUP] "
+		        "[-t LIMIT] [-b BYTES] [-q QBYTES]\n");
 		return 2;
 	}
 	e.bytes = bytes;
+	e.qbytes = qbytes != 0 ? qbytes : bytes;
 	r = echo_listen(&e);
 	if (r < 0) {
 		fprintf(stderr, "echo-floor: cannot listen: %s\n", strerror(-r));
@@ -251,6 +303,7 @@ main(int argc, char **argv)
 			        strerror(errno));
 			return 1;
 		}
+		e.server = child;
 		close(e.listen_fd);
 	} else if (pthread_create(&server, NULL, server_main, &e) != 0 ||
 	           pthread_detach(server) != 0) {
