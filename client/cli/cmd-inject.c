@@ -16,10 +16,9 @@
 #include <bsd/stdlib.h>
 
 #include "client/cli/cli.h"
+#include "client/cli/template.h"
 
 enum { OPT_JSON = 0x100 };
-
-#define URI_PREFIX "cred://"
 
 /* One reference found in the template: bytes [start, end) become V. */
 struct token {
@@ -41,78 +40,6 @@ tokens_free(struct tokens *t)
 		cred_value_free(t->items[i].v);
 	free(t->items);
 	*t = (struct tokens){0};
-}
-
-static bool
-is_ws(uint8_t c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* A character of a reference after "cred://": a name's or an owner's. */
-static bool
-ref_char(uint8_t c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '.' || c == '@' || c == '+' || c == '/' || c == '-' || c == ':';
-}
-
-static bool
-field_char(uint8_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-/* {{ cred "SPEC" }} at P (N bytes left): its length with SPEC's bounds
- * in *ret_s / *ret_len, or 0 when P does not start one. */
-static size_t
-match_braces(const uint8_t *p, size_t n, size_t *ret_s, size_t *ret_len)
-{
-	size_t i = 2, s;
-
-	if (n < 2 || p[0] != '{' || p[1] != '{')
-		return 0;
-	while (i < n && is_ws(p[i]))
-		i++;
-	if (n - i < 4 || memcmp(p + i, "cred", 4) != 0)
-		return 0;
-	for (i += 4; i < n && is_ws(p[i]); i++)
-		;
-	if (i >= n || p[i] != '"')
-		return 0;
-	s = ++i;
-	while (i < n && p[i] != '"' && p[i] != '\n')
-		i++;
-	if (i >= n || p[i] != '"' || i == s)
-		return 0;
-	*ret_s = s;
-	*ret_len = i - s;
-	for (i++; i < n && is_ws(p[i]); i++)
-		;
-	if (n - i < 2 || p[i] != '}' || p[i + 1] != '}')
-		return 0;
-	return i + 2;
-}
-
-/* cred://REF[#FIELD] at P: its length (SPEC is all of it), or 0. */
-static size_t
-match_uri(const uint8_t *p, size_t n)
-{
-	size_t k = strlen(URI_PREFIX), i, f;
-
-	if (n <= k || memcmp(p, URI_PREFIX, k) != 0)
-		return 0;
-	for (i = k; i < n && ref_char(p[i]); i++)
-		;
-	if (i == k)
-		return 0;
-	if (i < n && p[i] == '#') {
-		for (f = i + 1; f < n && field_char(p[f]); f++)
-			;
-		if (f > i + 1)
-			i = f;
-	}
-	return i;
 }
 
 /* Resolves SPEC (LEN bytes at P) into a new token [START, END). */
@@ -158,26 +85,30 @@ out:
 	return r;
 }
 
+/* What scan() passes along to each reference template_scan() finds. */
+struct scan_ctx {
+	struct cli *cli;
+	struct cli_cache cache;
+	struct tokens *t;
+};
+
+static int
+scan_ref(void *arg, const uint8_t *spec, size_t len, size_t start, size_t end)
+{
+	struct scan_ctx *c = arg;
+
+	return token_add(c->cli, &c->cache, c->t, spec, len, start, end);
+}
+
 /* Every reference of the template IN (N bytes), resolved. */
 static int
 scan(struct cli *cli, const uint8_t *in, size_t n, struct tokens *t)
 {
-	struct cli_cache cache = {0};
-	size_t i = 0, k, s = 0, len = 0;
-	int r = 0;
+	struct scan_ctx c = {.cli = cli, .t = t};
+	int r;
 
-	while (r == 0 && i < n) {
-		if ((k = match_braces(in + i, n - i, &s, &len)) > 0) {
-			r = token_add(cli, &cache, t, in + i + s, len, i, i + k);
-			i += k;
-		} else if ((k = match_uri(in + i, n - i)) > 0) {
-			r = token_add(cli, &cache, t, in + i, k, i, i + k);
-			i += k;
-		} else {
-			i++;
-		}
-	}
-	cli_cache_free(&cache);
+	r = template_scan(in, n, scan_ref, &c);
+	cli_cache_free(&c.cache);
 	return r;
 }
 

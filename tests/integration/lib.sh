@@ -3,7 +3,8 @@
 #
 # A small TAP harness for the integration tests, sourced by every
 # tests/integration/NN-topic.t. The Makefile sets CREDAGENTD, CRED, TOOLS,
-# LIBCRED_DIR and SAN; run by hand, a script falls back to build/.
+# LIBCRED_DIR and SAN (and, for make valgrind, VALGRIND: see the end of
+# this file); run by hand, a script falls back to build/.
 #
 # Assertions (each prints one TAP line, and on failure what it got and
 # what it expected, with the script's line number):
@@ -54,8 +55,15 @@ LIBCRED_DIR=${LIBCRED_DIR:-$TOP_DIR/build/lib}
 SAN=${SAN:-}
 export CREDAGENTD CRED TOOLS LIBCRED_DIR SAN
 
-# Sanitizer builds are slower: stretch every wait by this factor.
-if [ "$SAN" = 1 ]; then TIME_FACTOR=4; else TIME_FACTOR=1; fi
+# Sanitizer builds are slower: stretch every wait by this factor; under
+# valgrind (make valgrind sets VALGRIND, see the end of this file) far more.
+if [ "$SAN" = 1 ]; then
+	TIME_FACTOR=4
+elif [ -n "${VALGRIND:-}" ]; then
+	TIME_FACTOR=10
+else
+	TIME_FACTOR=1
+fi
 RUN_TIMEOUT=${RUN_TIMEOUT:-$((10 * TIME_FACTOR))}
 # Leaks are findings too; a report must not be buried in a pass.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
@@ -237,10 +245,11 @@ skip() {
 	done
 }
 
-# Every agent's log must be free of sanitizer reports; stop them first so
-# leak reports at exit are in.
+# Every agent's log must be free of sanitizer reports, and under valgrind
+# every process's report free of errors and definite leaks; stop the
+# agents first so leak reports at exit are in.
 _tap_check_logs() {
-	local d found=""
+	local d f found="" name="no sanitizer report in any agent's log"
 	stop_all_agents
 	for d in "${AGENT_DIRS[@]}"; do
 		if [ -f "$d/agent.log" ] &&
@@ -248,13 +257,22 @@ _tap_check_logs() {
 			found="$found $d/agent.log"
 		fi
 	done
+	if [ -n "${VALGRIND_DIR:-}" ]; then
+		name="no sanitizer or valgrind report in any log"
+		for f in "$VALGRIND_DIR"/*.log; do
+			[ -f "$f" ] && grep -qE 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]' "$f" &&
+				found="$found $f"
+		done
+	fi
 	if [ -z "$found" ]; then
-		pass "no sanitizer report in any agent's log"
+		pass "$name"
 	else
-		local f
-		fail "no sanitizer report in any agent's log" "$(for f in $found; do
+		fail "$name" "$(for f in $found; do
 			echo "== $f"
-			grep -E -A30 'ERROR: |runtime error:' "$f" | head -60
+			case $f in
+			"${VALGRIND_DIR:-/nonexistent}"/*) grep -vE '^==[0-9]+== ?$' "$f" | head -120 ;;
+			*) grep -E -A30 'ERROR: |runtime error:' "$f" | head -60 ;;
+			esac
 		done)"
 	fi
 }
@@ -619,3 +637,23 @@ done
 CREDAGENTD=$TEST_DIR/bin/${CREDAGENTD##*/}
 CRED=$TEST_DIR/bin/${CRED##*/}
 unset _t
+
+# make valgrind: VALGRIND names tests/tools/valgrind-wrap. Each binary
+# moves to bin/real/ and a shim in its place runs it under memcheck, the
+# reports of every process (other uids' too) in $VALGRIND_DIR, which
+# done_testing checks.
+VALGRIND_DIR=
+if [ -n "${VALGRIND:-}" ]; then
+	VALGRIND_DIR=$TEST_DIR/valgrind
+	mkdir -m 0755 "$TEST_DIR/bin/real" && mkdir -m 1777 "$VALGRIND_DIR" &&
+		cp "$VALGRIND" "$(dirname "$VALGRIND")/valgrind.supp" "$TEST_DIR/bin/real/" &&
+		chmod 0755 "$TEST_DIR/bin/real/${VALGRIND##*/}" ||
+		bail "valgrind set up" "    VALGRIND=$VALGRIND (and valgrind.supp beside it)"
+	for _t in "$CREDAGENTD" "$CRED"; do
+		mv "$_t" "$TEST_DIR/bin/real/" &&
+			printf '#!/bin/sh\nexec "%s" "%s" "%s" "$@"\n' "$TEST_DIR/bin/real/${VALGRIND##*/}" \
+				"$VALGRIND_DIR" "$TEST_DIR/bin/real/${_t##*/}" >"$_t" &&
+			chmod 0755 "$_t" || bail "valgrind shim for $_t"
+	done
+	unset _t
+fi
