@@ -74,6 +74,12 @@ mkdir_parents(char *path)
 	return 0;
 }
 
+static bool
+is_shared(const struct stat *st)
+{
+	return (st->st_mode & (S_ISVTX | S_IWOTH)) != 0;
+}
+
 int
 sock_private_dir(const char *dir, char *errbuf, size_t errlen)
 {
@@ -95,6 +101,10 @@ sock_private_dir(const char *dir, char *errbuf, size_t errlen)
 			 (unsigned)geteuid());
 		return -EPERM;
 	}
+	/* A shared directory (sticky or writable by all, such as /tmp when
+	 * the agent runs as root) is never ours to close: its mode stays. */
+	if (is_shared(&st))
+		return 0;
 	if ((st.st_mode & 077) != 0 && chmod(dir, 0700) < 0) {
 		snprintf(errbuf, errlen, "cannot make %s private: %s", dir, strerror(errno));
 		return -errno;
@@ -133,7 +143,10 @@ int
 sock_public_dir(const char *dir, char *errbuf, size_t errlen)
 {
 	int r = sock_private_dir(dir, errbuf, errlen);
+	struct stat st;
 
+	if (r == 0 && lstat(dir, &st) == 0 && is_shared(&st))
+		return 0; /* as above: not ours to change */
 	if (r == 0 && chmod(dir, 0755) < 0) {
 		snprintf(errbuf, errlen, "cannot chmod %s: %s", dir, strerror(errno));
 		return -errno;

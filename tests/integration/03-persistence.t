@@ -197,4 +197,14 @@ run "$CRED" get d/x
 ok "what the daemon stored survives it" cmp "$TEST_DIR/dv" "$OUT_FILE"
 ok "the agent stops cleanly" stop_agent
 
+# ---- a socket in a shared directory ----
+# The agent makes its own socket directory private, but never one that is
+# shared (sticky, writable by all: /tmp when it runs as root).
+shared=$TEST_DIR/shared
+mkdir -m 1777 "$shared" && chmod 1777 "$shared"
+start_agent --no-wait -s "$shared/agent.sock"
+wait_for 5 test -S "$shared/agent.sock"
+is "$(stat -c %a "$shared")" 1777 "a socket in a shared (1777) directory leaves the directory's mode alone"
+ok "the agent stops cleanly" stop_agent
+
 done_testing
