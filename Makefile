@@ -35,8 +35,8 @@ CPPFLAGS_ALL := -D_GNU_SOURCE -DCREDAGENT_VERSION='"$(VERSION)"' -I. -Iclient/in
 CFLAGS_ALL := $(WARN) $(OPT) $(HARDEN) -fPIC -MMD -MP $(CFLAGS)
 LDFLAGS_ALL := -pie -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--as-needed $(LDSAN) $(LDFLAGS)
 
-AGENT_LIBS := -lsodium -llmdb -lbsd -lsystemd -lpthread
-CLI_LIBS   := -ljansson -lbsd -ldl
+AGENT_LIBS := -lsodium -llmdb -lsystemd -lpthread
+CLI_LIBS   := -ljansson -ldl
 TEST_LIBS  := -lcmocka $(AGENT_LIBS) $(CLI_LIBS)
 
 # Sources, found by directory.
@@ -85,7 +85,7 @@ $(B)/lib/%.a:
 $(LIBCRED_SO): $(call obj,$(LIB_SRC) $(PROTO_SRC) $(COMMON_CLIENT_SRC)) client/lib/libcred.map
 	@mkdir -p $(@D)
 	$(CC) -shared -Wl,-soname,libcred.so.1 -Wl,--version-script=client/lib/libcred.map \
-		-Wl,-z,relro,-z,now,-z,noexecstack $(LDSAN) -o $@ $(filter %.o,$^) -lbsd
+		-Wl,-z,relro,-z,now,-z,noexecstack $(LDSAN) -o $@ $(filter %.o,$^)
 	ln -sf libcred.so.1 $(B)/lib/libcred.so
 
 $(CREDAGENTD): $(call obj,agent/main.c) $(LIBAGENT) $(LIBPROTO) $(LIBAGENTC) $(LIBCOMMON)
@@ -93,7 +93,7 @@ $(CREDAGENTD): $(call obj,agent/main.c) $(LIBAGENT) $(LIBPROTO) $(LIBAGENTC) $(L
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
 
 # cred links libcred statically: one process start, no extra loader work.
-$(CRED): $(call obj,$(CLI_SRC)) $(LIBCRED_A)
+$(CRED): $(call obj,$(CLI_SRC) common/readpass.c) $(LIBCRED_A)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CLI_LIBS)
 
@@ -203,7 +203,6 @@ $(B)/fuzz/replay-fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c $(FUZZ_DEPS)
 # The CLI's parsers are program code, not a library: their targets take
 # the sources they test, and what those link with.
 $(B)/fuzz/fuzz-dotenv $(B)/fuzz/replay-fuzz-dotenv: client/cli/dotenv.c client/cli/dburi.c
-$(B)/fuzz/fuzz-dotenv $(B)/fuzz/replay-fuzz-dotenv: FUZZ_LIBS := -lbsd
 $(B)/fuzz/fuzz-template $(B)/fuzz/replay-fuzz-template: client/cli/template.c
 
 fuzz: $(FUZZ_BINS) $(REPLAY_BINS)
@@ -226,7 +225,7 @@ fuzz-smoke-%: $(B)/fuzz/fuzz-% $(B)/fuzz/replay-fuzz-%
 	rm -rf $$w
 
 # ---- dependencies: Debian packages ----
-PKGS := build-essential pkg-config libsodium-dev liblmdb-dev libbsd-dev libsystemd-dev \
+PKGS := build-essential pkg-config libsodium-dev liblmdb-dev libsystemd-dev \
 	libcmocka-dev libjansson-dev libpq-dev libmariadb-dev clang libclang-rt-14-dev \
 	lmdb-utils util-linux perl openssh-client procps psmisc \
 	libpq5 libmariadb3 postgresql mariadb-server

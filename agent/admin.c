@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <bsd/readpassphrase.h>
 #include <sodium.h>
 
+#include "common/readpass.h"
 #include "common/smem.h"
 #include "admin.h"
 #include "keys.h"
@@ -47,9 +47,12 @@ read_new_passphrase(char *buf, char *again, size_t size, size_t *ret_len)
 	size_t n;
 
 	if (isatty(STDIN_FILENO)) {
-		if (readpassphrase("New passphrase: ", buf, size, RPP_REQUIRE_TTY) == NULL ||
-		    readpassphrase("Again: ", again, size, RPP_REQUIRE_TTY) == NULL)
-			return -EIO;
+		int r = readpass("New passphrase: ", buf, size);
+
+		if (r == 0)
+			r = readpass("Again: ", again, size);
+		if (r < 0)
+			return r;
 		if (strcmp(buf, again) != 0) {
 			fprintf(stderr, "credagentd: the passphrases differ\n");
 			return -EINVAL;

@@ -204,7 +204,7 @@ int cli_parse_rfc3339(const char *s, int64_t *ret);
  * The value for put: all of FILE (if not NULL; "-" is stdin), else a
  * no-echo prompt asked twice when stdin is a tty, else all of stdin.
  * *ret holds *ret_len bytes (never grown with realloc; any room after them
- * was never written); the caller releases it with freezero(*ret, *ret_len).
+ * was never written); the caller releases it with cli_freezero(*ret, *ret_len).
  * 0 or an exit code.
  */
 int cli_read_value(struct cli *cli, const char *file, const char *name, uint8_t **ret,
@@ -289,7 +289,7 @@ struct cli_pass {
 };
 /*
  * Reads a passphrase: when stdin is a terminal, at the no-echo prompt
- * TEXT on the terminal (RPP_REQUIRE_TTY) and, when AGAIN is not NULL,
+ * TEXT on /dev/tty (readpass.h) and, when AGAIN is not NULL,
  * once more at the prompt AGAIN, the two having to match; otherwise the
  * next line of stdin, its newline dropped (AGAIN unused). Empty or longer
  * than CRED_PASSPHRASE_MAX: exit 2. 0 with *ret filled, or an exit code

@@ -11,12 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <bsd/stdlib.h>
-
 #include "proto/proto.h"
 #include "client/cli/cli.h"
 #include "client/cli/dburi.h"
 #include "client/cli/dotenv.h"
+#include "client/cli/zero.h"
 
 /* A .env file larger than this is refused: it would not fit a request. */
 #define ENV_FILE_MAX (16u << 20)
@@ -71,7 +70,7 @@ ienv_parse(struct cli *cli, int argc, char **argv, struct ienv_args *a)
 
 /* ---- reading the file ---- */
 
-/* All of FD into *ret (*ret_len bytes; freezero(*ret, *ret_cap)). Grown
+/* All of FD into *ret (*ret_len bytes; cli_freezero(*ret, *ret_cap)). Grown
  * by copying and wiping, never realloc: the file holds secrets. */
 static int
 read_all(int fd, uint8_t **ret, size_t *ret_len, size_t *ret_cap)
@@ -91,11 +90,11 @@ read_all(int fd, uint8_t **ret, size_t *ret_len, size_t *ret_cap)
 		if (len == cap) {
 			ncap = cap * 2;
 			if (cap > ENV_FILE_MAX || (nb = malloc(ncap)) == NULL) {
-				freezero(buf, cap);
+				cli_freezero(buf, cap);
 				return cap > ENV_FILE_MAX ? -EFBIG : -ENOMEM;
 			}
 			memcpy(nb, buf, len);
-			freezero(buf, cap);
+			cli_freezero(buf, cap);
 			buf = nb;
 			cap = ncap;
 		}
@@ -104,7 +103,7 @@ read_all(int fd, uint8_t **ret, size_t *ret_len, size_t *ret_cap)
 			continue;
 		if (k < 0) {
 			int e = errno;
-			freezero(buf, cap);
+			cli_freezero(buf, cap);
 			return -e;
 		}
 		if (k == 0)
@@ -136,7 +135,7 @@ load_env(struct cli *cli, const char *file, struct dotenv *env)
 		return cli_error(cli, CRED_E_FAILED, file, "%s",
 		                 r == -EFBIG ? "too large for a .env file" : strerror(-r));
 	r = dotenv_parse(buf, len, env, &line, &why);
-	freezero(buf, cap);
+	cli_freezero(buf, cap);
 	if (r == -ENOMEM)
 		return cli_error(cli, CRED_E_NOMEM, file, NULL);
 	if (r < 0)

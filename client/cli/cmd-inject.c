@@ -13,10 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <bsd/stdlib.h>
-
 #include "client/cli/cli.h"
 #include "client/cli/template.h"
+#include "client/cli/zero.h"
 
 enum { OPT_JSON = 0x100 };
 
@@ -259,8 +258,8 @@ cmd_inject(struct cli *cli, int argc, char **argv)
 	if (r == 0)
 		r = inject_output(cli, out, res, rlen, t.n);
 	if (res != NULL)
-		freezero(res, rlen + 1);
-	freezero(tpl, tlen);
+		cli_freezero(res, rlen + 1);
+	cli_freezero(tpl, tlen);
 	tokens_free(&t);
 	return r;
 }

@@ -7,10 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <bsd/stdlib.h>
-
 #include "proto/proto.h"
 #include "client/cli/cli.h"
+#include "client/cli/zero.h"
 
 enum {
 	OPT_JSON = 0x100,
@@ -173,7 +172,7 @@ cmd_put(struct cli *cli, int argc, char **argv)
 	if (r != 0)
 		goto out;
 	r = cred_put(cli->conn, a.ref, value, len, &a.o, &version);
-	freezero(value, len);
+	cli_freezero(value, len);
 	value = NULL;
 	if (r < 0)
 		r = cli_lib_error(cli, r, a.ref);
@@ -248,23 +247,34 @@ print_value(struct cli *cli, const struct cred_value *v, uid_t owner, const char
             const char *ref, const char *field)
 {
 	struct cred_value *fv = NULL;
+	const uint8_t *p;
+	size_t n;
 	json_t *j;
 	int r;
 
 	if (cli->json && field == NULL && !cli_type_is_generic(v->type))
 		return print_fields_json(cli, v, owner, name, ref);
-	r = cred_value_field(v, field, &fv);
-	if (r == -CRED_E_NOT_FOUND)
-		return cli_error(cli, r, ref, "no field %s",
-		                 field != NULL ? field : cred_type_primary(v->type));
-	if (r < 0)
-		return cli_error(cli, r, ref, "%s",
-		                 r == -CRED_E_INVALID ? "not a well-formed field set"
-		                                      : cred_strerror(r));
-	if (!cli->json) {
-		r = write_value(cli, fv->data, fv->len);
+	if (v->type != NULL && strcmp(v->type, "generic") == 0 &&
+	    (field == NULL || strcmp(field, "value") == 0)) {
+		/* What cred_value_field() would copy: the whole value. */
+		p = v->data;
+		n = v->len;
 	} else {
-		j = json_value(name, owner, v, fv->data, fv->len);
+		r = cred_value_field(v, field, &fv);
+		if (r == -CRED_E_NOT_FOUND)
+			return cli_error(cli, r, ref, "no field %s",
+			                 field != NULL ? field : cred_type_primary(v->type));
+		if (r < 0)
+			return cli_error(cli, r, ref, "%s",
+			                 r == -CRED_E_INVALID ? "not a well-formed field set"
+			                                      : cred_strerror(r));
+		p = fv->data;
+		n = fv->len;
+	}
+	if (!cli->json) {
+		r = write_value(cli, p, n);
+	} else {
+		j = json_value(name, owner, v, p, n);
 		if (j != NULL && field != NULL &&
 		    json_object_set_new(j, "field", json_string(field)) < 0) {
 			json_decref(j);

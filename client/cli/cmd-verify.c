@@ -10,12 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <bsd/stdlib.h>
-
 #include "common/util.h"
 #include "client/cli/cli.h"
 #include "client/cli/scrub.h"
 #include "client/cli/verify-check.h"
+#include "client/cli/zero.h"
 
 extern char **environ;
 
@@ -98,7 +97,7 @@ scrub_collect(const struct cred_value *v, const struct cred_fields *f, struct sc
 /* ---- the command's environment ---- */
 
 struct env_vars {
-	char *items[VARS_MAX]; /* "NAME=VALUE", freezero'd */
+	char *items[VARS_MAX]; /* "NAME=VALUE", cli_freezero'd */
 	size_t lens[VARS_MAX];
 	size_t n;
 };
@@ -109,7 +108,7 @@ env_vars_free(struct env_vars *e)
 	size_t i;
 
 	for (i = 0; i < e->n; i++)
-		freezero(e->items[i], e->lens[i]);
+		cli_freezero(e->items[i], e->lens[i]);
 	e->n = 0;
 }
 
@@ -377,7 +376,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 out:
 	scrub_free(&sl);
 	if (msg != NULL)
-		freezero(msg, MSG_SIZE);
+		cli_freezero(msg, MSG_SIZE);
 	cred_fields_free(f);
 	cred_value_free(v);
 	return r;

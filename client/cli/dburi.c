@@ -8,9 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <bsd/stdlib.h>
-
 #include "client/cli/dburi.h"
+#include "client/cli/zero.h"
 
 /* A block for up to N bytes and a NUL. */
 static uint8_t *
@@ -47,13 +46,13 @@ decode(const uint8_t *s, size_t n, struct dburi_part *ret)
 			continue;
 		}
 		if (i + 2 >= n) {
-			freezero(p, n + 1);
+			cli_freezero(p, n + 1);
 			return 0;
 		}
 		hi = hex_val(s[i + 1]);
 		lo = hex_val(s[i + 2]);
 		if (hi < 0 || lo < 0) {
-			freezero(p, n + 1);
+			cli_freezero(p, n + 1);
 			return 0;
 		}
 		p[k++] = (uint8_t)(hi << 4 | lo);
@@ -61,7 +60,7 @@ decode(const uint8_t *s, size_t n, struct dburi_part *ret)
 	}
 	p[k] = '\0';
 	if (ret->p != NULL)
-		freezero(ret->p, ret->len + 1);
+		cli_freezero(ret->p, ret->len + 1);
 	ret->p = p;
 	ret->len = k;
 	return 1;
@@ -321,7 +320,7 @@ static void
 part_free(struct dburi_part *p)
 {
 	if (p->p != NULL)
-		freezero(p->p, p->len + 1);
+		cli_freezero(p->p, p->len + 1);
 	*p = (struct dburi_part){0};
 }
 

@@ -6,9 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <bsd/stdlib.h>
-
 #include "client/cli/cli.h"
+#include "client/cli/zero.h"
 
 /* `get --json` passes a value through jansson's strings and its dump
  * buffer: wipe each block on release, whatever it held. Never inlined:
@@ -126,7 +125,7 @@ cli_json_base64(const uint8_t *p, size_t n)
 	}
 	s[o] = '\0';
 	j = json_stringn(s, o);
-	freezero(s, outlen + 1);
+	cli_freezero(s, outlen + 1);
 	return j;
 }
 

@@ -7,10 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <bsd/readpassphrase.h>
-#include <bsd/stdlib.h>
-
 #include "client/cli/cli.h"
+#include "common/readpass.h"
+#include "client/cli/zero.h"
 
 /* Room for the longest passphrase, one byte more to see it is too long,
  * and a NUL. */
@@ -20,7 +19,7 @@ void
 cli_pass_free(struct cli_pass *p)
 {
 	if (p->buf != NULL)
-		freezero(p->buf, PASS_BUF);
+		cli_freezero(p->buf, PASS_BUF);
 	p->buf = NULL;
 	p->len = 0;
 }
@@ -64,7 +63,7 @@ read_line(char *buf, size_t *ret_len)
 static int
 prompt(struct cli *cli, const char *text, char *buf, size_t *ret_len)
 {
-	if (readpassphrase(text, buf, PASS_BUF, RPP_REQUIRE_TTY) == NULL)
+	if (readpass(text, buf, PASS_BUF) < 0)
 		return cli_error(cli, CRED_E_FAILED, NULL, "cannot read from the terminal");
 	*ret_len = strlen(buf);
 	if (*ret_len > CRED_PASSPHRASE_MAX)
@@ -113,7 +112,7 @@ cli_read_passphrase(struct cli *cli, const char *text, const char *again, struct
 			r = cli_error(cli, CRED_E_FAILED, NULL, "the passphrases do not match");
 	}
 	if (b != NULL)
-		freezero(b, PASS_BUF);
+		cli_freezero(b, PASS_BUF);
 	if (r != 0)
 		cli_pass_free(ret);
 	return r;

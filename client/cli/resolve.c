@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <bsd/stdlib.h>
-
 #include "client/cli/cli.h"
 
 #define URI_PREFIX "cred://"

@@ -4,9 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <bsd/stdlib.h>
-
 #include "client/cli/scrub.h"
+#include "client/cli/zero.h"
 
 static void
 add_one(struct scrub_list *l, const uint8_t *p, size_t len, uint8_t *owned)
@@ -14,7 +13,7 @@ add_one(struct scrub_list *l, const uint8_t *p, size_t len, uint8_t *owned)
 	if (l->n >= SCRUB_MAX) {
 		l->overflow = true;
 		if (owned != NULL)
-			freezero(owned, len);
+			cli_freezero(owned, len);
 		return;
 	}
 	l->items[l->n].p = p;
@@ -129,7 +128,7 @@ scrub_free(struct scrub_list *l)
 
 	for (i = 0; i < l->n; i++)
 		if (l->items[i].owned != NULL)
-			freezero(l->items[i].owned, l->items[i].len);
+			cli_freezero(l->items[i].owned, l->items[i].len);
 	l->n = 0;
 	l->overflow = false;
 }

@@ -9,10 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <bsd/readpassphrase.h>
-#include <bsd/stdlib.h>
-
 #include "client/cli/cli.h"
+#include "common/readpass.h"
+#include "client/cli/zero.h"
 
 /* Longest line the tty prompt takes; longer values come from stdin. */
 #define PROMPT_MAX 4096u
@@ -33,7 +32,7 @@ grow(uint8_t **buf, size_t len, size_t *cap)
 		return -ENOMEM;
 	if (len > 0)
 		memcpy(nb, *buf, len);
-	freezero(*buf, *cap);
+	cli_freezero(*buf, *cap);
 	*buf = nb;
 	*cap = ncap;
 	return 0;
@@ -75,7 +74,7 @@ read_fd(int fd, uint8_t **ret, size_t *ret_len)
 		len += (size_t)k;
 	}
 	if (r < 0) {
-		freezero(buf, cap);
+		cli_freezero(buf, cap);
 		return r;
 	}
 	*ret = buf;
@@ -98,7 +97,7 @@ prompt_value(struct cli *cli, const char *name, uint8_t **ret, size_t *ret_len)
 		goto out;
 	}
 	snprintf(prompt, sizeof(prompt), "Value for %s: ", name);
-	if (readpassphrase(prompt, a, PROMPT_MAX + 1, RPP_REQUIRE_TTY) == NULL) {
+	if (readpass(prompt, a, PROMPT_MAX + 1) < 0) {
 		r = cli_error(cli, CRED_E_FAILED, name, "cannot read from the terminal");
 		goto out;
 	}
@@ -113,7 +112,7 @@ prompt_value(struct cli *cli, const char *name, uint8_t **ret, size_t *ret_len)
 		goto out;
 	}
 	snprintf(prompt, sizeof(prompt), "Value for %s (again): ", name);
-	if (readpassphrase(prompt, b, PROMPT_MAX + 1, RPP_REQUIRE_TTY) == NULL) {
+	if (readpass(prompt, b, PROMPT_MAX + 1) < 0) {
 		r = cli_error(cli, CRED_E_FAILED, name, "cannot read from the terminal");
 		goto out;
 	}
@@ -127,9 +126,9 @@ prompt_value(struct cli *cli, const char *name, uint8_t **ret, size_t *ret_len)
 	r = 0;
 out:
 	if (a != NULL)
-		freezero(a, PROMPT_MAX + 1);
+		cli_freezero(a, PROMPT_MAX + 1);
 	if (b != NULL)
-		freezero(b, PROMPT_MAX + 1);
+		cli_freezero(b, PROMPT_MAX + 1);
 	return r;
 }
 

@@ -17,10 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <bsd/stdlib.h>
-#include <bsd/unistd.h>
-
 #include "client/cli/verify-check.h"
+#include "client/cli/zero.h"
 
 static long
 now_ms(void)
@@ -55,7 +53,7 @@ static void
 cfield_free(struct cfield *c)
 {
 	if (c->s != NULL)
-		freezero(c->s, c->len + 1);
+		cli_freezero(c->s, c->len + 1);
 	c->s = NULL;
 }
 
@@ -554,7 +552,7 @@ verify_command(const char *cmd, char *const *envp, unsigned timeout,
 	}
 	close(fds[0]);
 	tail_last_line(t, secrets, line, sizeof(line));
-	freezero(t, sizeof(*t));
+	cli_freezero(t, sizeof(*t));
 	if (!exited)
 		snprintf(msg, size, "command timed out after %u s", timeout);
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)

@@ -231,6 +231,8 @@ cred_close(cred_conn *c)
 		close(c->fd);
 	libcred_watch_free(c);
 	free(c->path);
+	/* Replies (values among them) passed through the receive buffer. */
+	explicit_bzero(c->rbuf, sizeof(c->rbuf));
 	free(c);
 }
 

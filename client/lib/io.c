@@ -11,9 +11,19 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include <bsd/stdlib.h>
-
 #include "client/lib/libcred-int.h"
+
+/* Requests up to this size are encoded on the stack, in one pass. */
+#define SEND_STACK 512u
+
+void
+libcred_freezero(void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, len);
+	free(p);
+}
 
 void
 libcred_msg_clear(cred_conn *c)
@@ -57,8 +67,7 @@ libcred_strdup_span(struct proto_bytes b)
 void
 libcred_reply_free(struct libcred_reply *r)
 {
-	if (r->buf != NULL)
-		freezero(r->buf, r->len);
+	libcred_freezero(r->buf, r->len);
 	r->buf = NULL;
 	r->len = 0;
 }
@@ -104,6 +113,49 @@ read_all(int fd, uint8_t *p, size_t n, size_t *ret_got)
 	return 0;
 }
 
+/*
+ * Makes the receive buffer hold at least N (at most PROTO_LEN_SIZE)
+ * bytes: 0, or -errno (-EPIPE at an EOF). With EXACT it reads no byte
+ * past them; otherwise as many as the socket has and the buffer takes.
+ */
+static int
+rbuf_fill(cred_conn *c, size_t n, bool exact)
+{
+	ssize_t k;
+
+	if (c->rlen >= n)
+		return 0;
+	/* Fewer than PROTO_LEN_SIZE bytes move to the front, their old
+	 * place wiped. */
+	if (c->rpos > 0) {
+		memmove(c->rbuf, c->rbuf + c->rpos, c->rlen);
+		explicit_bzero(c->rbuf + c->rlen, c->rpos);
+		c->rpos = 0;
+	}
+	while (c->rlen < n) {
+		k = read(c->fd, c->rbuf + c->rlen, exact ? n - c->rlen : sizeof(c->rbuf) - c->rlen);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? -errno : -EPIPE;
+		c->rlen += (size_t)k;
+	}
+	return 0;
+}
+
+/* Copies up to N buffered bytes to P and wipes them: how many. */
+static size_t
+rbuf_take(cred_conn *c, uint8_t *p, size_t n)
+{
+	if (n > c->rlen)
+		n = c->rlen;
+	memcpy(p, c->rbuf + c->rpos, n);
+	explicit_bzero(c->rbuf + c->rpos, n);
+	c->rlen -= n;
+	c->rpos = c->rlen > 0 ? c->rpos + n : 0;
+	return n;
+}
+
 /* A failed stream is not reused: a later reply could be misread. */
 int
 libcred_broken(cred_conn *c, int err, const char *why)
@@ -122,30 +174,36 @@ reply_cap(const cred_conn *c)
 int
 libcred_read_frame(cred_conn *c, struct libcred_reply *ret)
 {
-	uint8_t lenbuf[PROTO_LEN_SIZE];
 	uint32_t len;
-	size_t got;
+	size_t got, have;
 	uint8_t *buf;
 	int r;
 
-	r = read_all(c->fd, lenbuf, sizeof(lenbuf), &got);
-	if (r < 0)
-		return libcred_broken(c,
-		                      got == 0 && r == -EPIPE ? -CRED_E_FAILED : -CRED_E_PROTOCOL,
-		                      got == 0 ? "the agent closed the connection" : "truncated reply");
-	len = buf_load_u32(lenbuf);
+	/* A watched connection reads frame by frame: see the header. */
+	r = rbuf_fill(c, PROTO_LEN_SIZE, c->n_watches > 0);
+	if (r < 0) {
+		got = c->rlen;
+		return libcred_broken(
+		        c, got == 0 && r == -EPIPE ? -CRED_E_FAILED : -CRED_E_PROTOCOL,
+		        got == 0 ? "the agent closed the connection" : "truncated reply");
+	}
+	len = buf_load_u32(c->rbuf + c->rpos);
 	if (len > reply_cap(c) || len < PROTO_REPLY_HDR - PROTO_LEN_SIZE)
 		return libcred_broken(c, -CRED_E_PROTOCOL, "reply frame of impossible size");
 	buf = malloc((size_t)len + PROTO_LEN_SIZE);
 	if (buf == NULL)
 		return libcred_broken(c, -CRED_E_NOMEM, "out of memory");
-	memcpy(buf, lenbuf, sizeof(lenbuf));
 	ret->buf = buf;
 	ret->len = (size_t)len + PROTO_LEN_SIZE;
-	r = read_all(c->fd, buf + PROTO_LEN_SIZE, len, &got);
-	if (r < 0) {
-		libcred_reply_free(ret);
-		return libcred_broken(c, -CRED_E_PROTOCOL, "truncated reply");
+	/* What the buffer holds, then the rest (if any) straight from the
+	 * socket: never more than this frame. */
+	have = rbuf_take(c, buf, ret->len);
+	if (have < ret->len) {
+		r = read_all(c->fd, buf + have, ret->len - have, &got);
+		if (r < 0) {
+			libcred_reply_free(ret);
+			return libcred_broken(c, -CRED_E_PROTOCOL, "truncated reply");
+		}
 	}
 	r = proto_frame_parse(buf, ret->len, reply_cap(c), true, &ret->frame);
 	if (r < 0 || (size_t)r != ret->len) {
@@ -210,41 +268,89 @@ send_with_fd(int fd, const uint8_t *p, size_t n, int pass_fd)
 	return k;
 }
 
-/* Encodes into an exactly sized buffer, sends it (with PASS_FD, if not
- * -1, attached to its first chunk) and zeroes it. */
-static int
-send_request(cred_conn *c, uint32_t reqid, libcred_encode_fn enc, const void *msg, size_t value_len,
-             int pass_fd)
+/* A request of N bytes (VALUE_LEN of them a value) over the agent's
+ * limit: true, with the message set. */
+static bool
+too_large(cred_conn *c, size_t n, size_t value_len)
 {
-	ssize_t k = 0;
+	size_t overhead;
+
+	if (n - PROTO_LEN_SIZE <= c->frame_max)
+		return false;
+	overhead = n - PROTO_LEN_SIZE - value_len;
+	if (value_len == 0) {
+		libcred_msg_printf(c, "request too large");
+	} else {
+		libcred_msg_printf(c, "value too large (%zu bytes; the agent accepts at most %zu)",
+		                   value_len,
+		                   overhead < c->frame_max ? c->frame_max - overhead : 0);
+	}
+	return true;
+}
+
+/* Encodes into an exactly sized allocation *ret_buf (*ret_len bytes; the
+ * caller frees it with libcred_freezero). */
+static int
+encode_alloc(cred_conn *c, uint32_t reqid, libcred_encode_fn enc, const void *msg, size_t value_len,
+             uint8_t **ret_buf, size_t *ret_len)
+{
 	struct buf_writer w;
 	uint8_t *buf;
-	size_t n, overhead;
+	size_t n;
 	int r;
 
 	buf_writer_init(&w, NULL, 0);
 	if (enc(&w, reqid, msg) < 0 || buf_writer_error(&w) < 0)
 		return -CRED_E_USAGE;
 	n = w.len;
-	if (n - PROTO_LEN_SIZE > c->frame_max) {
-		overhead = n - PROTO_LEN_SIZE - value_len;
-		if (value_len == 0) {
-			libcred_msg_printf(c, "request too large");
-		} else {
-			libcred_msg_printf(
-			        c, "value too large (%zu bytes; the agent accepts at most %zu)",
-			        value_len, overhead < c->frame_max ? c->frame_max - overhead : 0);
-		}
+	if (too_large(c, n, value_len))
 		return -CRED_E_USAGE;
-	}
 	buf = malloc(n);
 	if (buf == NULL)
 		return -CRED_E_NOMEM;
 	buf_writer_init(&w, buf, n);
 	r = enc(&w, reqid, msg);
 	if (r < 0 || buf_writer_error(&w) < 0 || w.len != n) {
-		r = -CRED_E_FAILED;
-		goto out;
+		libcred_freezero(buf, n);
+		return -CRED_E_FAILED;
+	}
+	*ret_buf = buf;
+	*ret_len = n;
+	return 0;
+}
+
+/* Encodes (on the stack when it fits, else into an exactly sized
+ * allocation), sends it (with PASS_FD, if not -1, attached to its first
+ * chunk) and zeroes it. */
+static int
+send_request(cred_conn *c, uint32_t reqid, libcred_encode_fn enc, const void *msg, size_t value_len,
+             int pass_fd)
+{
+	uint8_t stack[SEND_STACK];
+	uint8_t *buf = stack, *heap = NULL;
+	struct buf_writer w;
+	size_t n = 0, stack_used;
+	ssize_t k = 0;
+	bool fits;
+	int r;
+
+	buf_writer_init(&w, stack, sizeof(stack));
+	fits = enc(&w, reqid, msg) >= 0 && buf_writer_error(&w) == 0;
+	/* A failed attempt may have written anywhere in it. */
+	stack_used = fits ? w.len : sizeof(stack);
+	if (fits) {
+		n = w.len;
+		if (too_large(c, n, value_len)) {
+			r = -CRED_E_USAGE;
+			goto out;
+		}
+	} else {
+		/* Too large for the stack, or not encodable at all: the
+		 * counting pass tells which. */
+		r = encode_alloc(c, reqid, enc, msg, value_len, &heap, &n);
+		if (r < 0)
+			goto out;
+		buf = heap;
 	}
 	if (pass_fd >= 0)
 		k = send_with_fd(c->fd, buf, n, pass_fd);
@@ -259,7 +365,8 @@ send_request(cred_conn *c, uint32_t reqid, libcred_encode_fn enc, const void *ms
 		r = libcred_broken(c, r == -ENOMEM ? -CRED_E_NOMEM : -CRED_E_FAILED,
 		                   "connection lost");
 out:
-	freezero(buf, n);
+	explicit_bzero(stack, stack_used);
+	libcred_freezero(heap, n);
 	return r;
 }
 

@@ -27,6 +27,11 @@
 #define LIBCRED_REPLY_MAX   (16u << 20)
 #define LIBCRED_FRAME_CLAMP (1u << 30)
 
+/* Receive buffer of a connection: one read() takes a whole small reply
+ * (and whatever follows it) in the common case. Larger frames are
+ * completed by reading straight into the reply's own buffer. */
+#define LIBCRED_RBUF_SIZE 4096u
+
 /* The system socket tried when no user socket exists. */
 #define LIBCRED_SYSTEM_SOCK "/run/credagent/sock"
 
@@ -54,6 +59,10 @@ struct cred_conn {
 	size_t ev_head, ev_len;
 	bool ev_overflow; /* events were dropped: report CRED_EVENT_OVERFLOW */
 	char msg[PROTO_MESSAGE_MAX + 1];
+	/* Received bytes not yet taken: rbuf[rpos .. rpos + rlen). Bytes are
+	 * zeroed as they are taken, and the whole buffer on cred_close(). */
+	size_t rpos, rlen;
+	uint8_t rbuf[LIBCRED_RBUF_SIZE];
 };
 
 /* A whole reply frame: FRAME borrows BUF (LEN bytes, exactly allocated).
@@ -142,8 +151,18 @@ int libcred_event_push(cred_conn *c, const struct proto_frame *f) LIBCRED_WUR;
 void libcred_watch_free(cred_conn *c);
 /* Marks C unusable with message WHY and returns ERR. */
 int libcred_broken(cred_conn *c, int err, const char *why);
-/* Reads one whole frame (any type) into an exactly sized buffer. */
+/*
+ * Reads one whole frame (any type) into an exactly sized buffer, taking
+ * first what the connection's receive buffer holds. Without a watch on C
+ * one read() fills that buffer as far as the socket has bytes, so bytes
+ * after the frame stay buffered for the next call; with a watch it reads
+ * exactly the frame, so that an EVENT after a reply stays in the socket
+ * and wakes a poll() on cred_fd(). 0 with *ret filled, or a negated
+ * error with C broken.
+ */
 int libcred_read_frame(cred_conn *c, struct libcred_reply *ret) LIBCRED_WUR;
+/* Zeroes LEN bytes at P and frees it; accepts NULL. */
+void libcred_freezero(void *p, size_t len);
 
 /* libcred_call() for requests answered by a simple reply (status and an
  * optional MESSAGE): 0 with the message kept, or the negated error. */

@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <bsd/stdlib.h>
-
 #include "client/lib/libcred-int.h"
 
 static int
@@ -269,7 +267,7 @@ cred_value_free(struct cred_value *v)
 	if (v == NULL)
 		return;
 	if (v->data != NULL)
-		freezero(v->data, v->len + 1);
+		libcred_freezero(v->data, v->len + 1);
 	free(v->type);
 	explicit_bzero(v, sizeof(*v));
 	free(v);

@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <bsd/stdlib.h>
-
 #include "client/lib/libcred-int.h"
 
 /* The public numbers are the wire's. */
@@ -272,7 +270,7 @@ entries_build(cred_conn *c, const struct cred_import_item *items, size_t n, uint
 	if (r == 0 && w.len != *ret_len)
 		r = -CRED_E_FAILED;
 	if (r < 0) {
-		freezero(buf, *ret_len);
+		libcred_freezero(buf, *ret_len);
 		return r;
 	}
 	*ret_buf = buf;
@@ -328,6 +326,6 @@ cred_import_entries(cred_conn *c, const struct cred_import_item *items, size_t n
 	r = import_fits(c, &m, n);
 	if (r == 0)
 		r = import_call(c, &m, values, -1, ret);
-	freezero(buf, len);
+	libcred_freezero(buf, len);
 	return r;
 }

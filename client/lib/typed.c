@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <bsd/stdlib.h>
-
 #include "client/lib/libcred-int.h"
 
 /* ---- the registry (proto/'s table) ---- */
@@ -106,14 +104,14 @@ void
 cred_buf_free(void *p, size_t len)
 {
 	if (p != NULL)
-		freezero(p, len);
+		libcred_freezero(p, len);
 }
 
 void
 cred_str_free(char *s)
 {
 	if (s != NULL)
-		freezero(s, strlen(s) + 1);
+		libcred_freezero(s, strlen(s) + 1);
 }
 
 static void
@@ -121,7 +119,7 @@ field_clear(struct cred_field *fl)
 {
 	free(fl->key);
 	if (fl->value != NULL)
-		freezero(fl->value, fl->len + 1);
+		libcred_freezero(fl->value, fl->len + 1);
 	*fl = (struct cred_field){0};
 }
 
@@ -231,12 +229,12 @@ field_set(struct cred_fields *f, const char *key, size_t n, const void *value, s
 	pos = field_pos(f, key, n, &found);
 	if (!found && (r = field_insert(f, pos, key, n)) < 0) {
 		if (v != NULL)
-			freezero(v, len + 1);
+			libcred_freezero(v, len + 1);
 		return r;
 	}
 	fl = &f->items[pos];
 	if (fl->value != NULL)
-		freezero(fl->value, fl->len + 1);
+		libcred_freezero(fl->value, fl->len + 1);
 	fl->value = v;
 	fl->len = masked ? 0 : len;
 	return 0;
@@ -419,7 +417,7 @@ cred_fields_encode(const struct cred_fields *f, uint8_t **ret, size_t *ret_len)
 		return -CRED_E_NOMEM;
 	buf_writer_init(&w, buf, n);
 	if (fields_write(f, &w) < 0 || w.len != n) {
-		freezero(buf, n);
+		libcred_freezero(buf, n);
 		return -CRED_E_FAILED;
 	}
 	*ret = buf;

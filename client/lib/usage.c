@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <bsd/stdlib.h>
-
 #include "common/util.h"
 #include "client/lib/libcred-int.h"
 

@@ -214,8 +214,14 @@ cred_watch_next(cred_conn *c, int timeout_ms, struct cred_event *ret)
 			if (left < 0)
 				left = 0;
 		}
-		pfd = (struct pollfd){.fd = c->fd, .events = POLLIN};
-		k = poll(&pfd, 1, (int)left);
+		/* Bytes already received need no poll: no byte on the
+		 * socket would announce them. */
+		if (c->rlen > 0) {
+			k = 1;
+		} else {
+			pfd = (struct pollfd){.fd = c->fd, .events = POLLIN};
+			k = poll(&pfd, 1, (int)left);
+		}
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
