@@ -28,6 +28,7 @@ struct agent_config {
 	uint32_t max_watches_per_uid;
 	uint64_t retention;     /* seconds a soft-deleted secret is kept */
 	const char *admin_group;
+	bool admin_group_set; /* given by --admin-group */
 	uint32_t rate;          /* requests per second per uid */
 	uint32_t burst;
 	bool no_pidfd;          /* tests: take the path without SO_PEERPIDFD */
@@ -50,6 +51,7 @@ struct watch;
 struct ratelimit;
 struct worker;
 struct audit;
+struct seal_cache;
 struct usage;
 
 struct agent {
@@ -70,6 +72,7 @@ struct agent {
 	struct arena *arena;
 	struct writer *writer;
 	uint8_t *dek_scratch; /* loop thread's locked DEK scratch */
+	struct seal_cache *seal_cache; /* loop thread's, wiped on lock */
 	struct conn *conns;   /* doubly linked list */
 	struct conn *zombies; /* closed this iteration; freed after it */
 	uint32_t n_conns;

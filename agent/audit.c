@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include <sodium.h>
-#include <systemd/sd-journal.h>
 
 #include "common/buf.h"
+#include "common/journal.h"
 #include "common/log.h"
 #include "audit.h"
 #include "exec.h"
@@ -25,7 +25,6 @@
 #define BUDGET_SLOTS 256u
 #define RETRY_MS 1000u      /* after a failed flush */
 #define RETENTION_BATCH 10000u
-#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 struct budget {
 	bool used;
@@ -119,7 +118,7 @@ audit_start(struct agent *a)
 		return r;
 	}
 	q->head = q->chain;
-	q->journal = access(JOURNAL_SOCKET, W_OK) == 0;
+	q->journal = access(JOURNAL_SOCKET_PATH, W_OK) == 0;
 	q->next_head_ms = agent_mono_ms() + 60000;
 	q->next_retention_ms = agent_mono_ms() + 5000;
 	a->audit = q;
@@ -420,11 +419,18 @@ send_head(struct agent *a, bool shutdown)
 
 	audit_head(a, &h);
 	sodium_bin2hex(hex, sizeof(hex), h.link, sizeof(h.link));
-	if (a->audit->journal)
-		sd_journal_send("MESSAGE=credagentd audit chain head: record %llu, link %s",
-				(unsigned long long)h.seq, hex, "PRIORITY=6",
-				"CRED_AUDIT_SEQ=%llu", (unsigned long long)h.seq,
-				"CRED_AUDIT_HEAD=%s", hex, NULL);
+	if (a->audit->journal) {
+		char f[5][160];
+		const char *fp[5] = {f[0], f[1], f[2], f[3], f[4]};
+
+		snprintf(f[0], sizeof(f[0]), "MESSAGE=credagentd audit chain head: record %llu, link %s",
+			 (unsigned long long)h.seq, hex);
+		snprintf(f[1], sizeof(f[1]), "PRIORITY=6");
+		snprintf(f[2], sizeof(f[2]), "CRED_AUDIT_SEQ=%llu", (unsigned long long)h.seq);
+		snprintf(f[3], sizeof(f[3]), "CRED_AUDIT_HEAD=%s", hex);
+		snprintf(f[4], sizeof(f[4]), "SYSLOG_IDENTIFIER=credagentd");
+		(void)journal_send_fields(fp, 5);
+	}
 	if (shutdown)
 		log_notice("audit chain head: record %llu, link %s", (unsigned long long)h.seq,
 			   hex);
@@ -547,12 +553,15 @@ audit_batch_begin(struct agent *a)
 	a->audit->n_jq = 0;
 }
 
+#define N_JFIELDS 11
+
 static void
 journal_send(const struct jentry *j)
 {
 	const struct audit_entry *e = &j->e;
 	const char *op = proto_op_name(e->op);
-	char name[PROTO_NAME_MAX + 1], msg[512];
+	char name[PROTO_NAME_MAX + 1], msg[512], f[N_JFIELDS][PROTO_NAME_MAX + 576];
+	const char *fp[N_JFIELDS];
 
 	memcpy(name, e->target.name, e->target.name_len);
 	name[e->target.name_len] = '\0';
@@ -560,13 +569,20 @@ journal_send(const struct jentry *j)
 		 e->pid, op != NULL ? op : "?", e->target.present ? " " : "",
 		 e->target.present ? name : "", proto_status_name(e->status), e->count,
 		 e->count == 1 ? "" : "s");
-	sd_journal_send("MESSAGE=%s", msg,
-			"PRIORITY=%d", e->security ? 4 : 6, "CRED_OP=%s", op != NULL ? op : "?",
-			"CRED_NAME=%s", e->target.present ? name : "", "CRED_OWNER=%u",
-			e->target.present ? e->target.owner : 0, "CRED_UID=%u", e->uid,
-			"CRED_PID=%u", e->pid, "CRED_STATUS=%s", proto_status_name(e->status),
-			"CRED_COUNT=%u", e->count, "CRED_SEQ=%llu", (unsigned long long)j->seq,
-			NULL);
+	snprintf(f[0], sizeof(f[0]), "MESSAGE=%s", msg);
+	snprintf(f[1], sizeof(f[1]), "PRIORITY=%d", e->security ? 4 : 6);
+	snprintf(f[2], sizeof(f[2]), "CRED_OP=%s", op != NULL ? op : "?");
+	snprintf(f[3], sizeof(f[3]), "CRED_NAME=%s", e->target.present ? name : "");
+	snprintf(f[4], sizeof(f[4]), "CRED_OWNER=%u", e->target.present ? e->target.owner : 0);
+	snprintf(f[5], sizeof(f[5]), "CRED_UID=%u", e->uid);
+	snprintf(f[6], sizeof(f[6]), "CRED_PID=%u", e->pid);
+	snprintf(f[7], sizeof(f[7]), "CRED_STATUS=%s", proto_status_name(e->status));
+	snprintf(f[8], sizeof(f[8]), "CRED_COUNT=%u", e->count);
+	snprintf(f[9], sizeof(f[9]), "CRED_SEQ=%llu", (unsigned long long)j->seq);
+	snprintf(f[10], sizeof(f[10]), "SYSLOG_IDENTIFIER=credagentd");
+	for (size_t i = 0; i < N_JFIELDS; i++)
+		fp[i] = f[i];
+	(void)journal_send_fields(fp, N_JFIELDS);
 }
 
 void

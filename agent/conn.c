@@ -143,8 +143,8 @@ conn_free(struct agent *a, struct conn *c)
 	if (c->held_fd >= 0)
 		close(c->held_fd);
 	c->held_fd = -1;
-	arena_release(a->arena, c->in, c->in_cap);
-	arena_release(a->arena, c->out, c->out_cap);
+	arena_release(a->arena, c->in, c->in_cap, c->in_len);
+	arena_release(a->arena, c->out, c->out_cap, c->out_len);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -221,7 +221,7 @@ conn_reply_begin(struct agent *a, struct conn *c, size_t n, struct buf_writer *w
 			return -ENOMEM;
 		if (c->out_len > 0)
 			memcpy(p, c->out, c->out_len);
-		arena_release(a->arena, c->out, c->out_cap);
+		arena_release(a->arena, c->out, c->out_cap, c->out_len);
 		c->out = p;
 		c->out_cap = cap;
 	}
@@ -285,7 +285,7 @@ conn_flush(struct agent *a, struct conn *c)
 		c->out_off += (size_t)n;
 	}
 	if (c->out_off == c->out_len && c->out != NULL && !c->write_pending) {
-		arena_release(a->arena, c->out, c->out_cap);
+		arena_release(a->arena, c->out, c->out_cap, c->out_len);
 		c->out = NULL;
 		c->out_cap = c->out_len = c->out_off = 0;
 	}
@@ -306,7 +306,7 @@ conn_compact(struct agent *a, struct conn *c)
 		c->in_pos = c->in_len;
 	rest = c->in_len - c->in_pos;
 	if (rest == 0) {
-		arena_release(a->arena, c->in, c->in_cap);
+		arena_release(a->arena, c->in, c->in_cap, c->in_len);
 		c->in = NULL;
 		c->in_cap = c->in_len = c->in_pos = 0;
 		c->partial_since_ms = 0;
@@ -330,7 +330,7 @@ conn_compact(struct agent *a, struct conn *c)
 		return;
 	}
 	memcpy(p, c->in, rest);
-	arena_release(a->arena, c->in, c->in_cap);
+	arena_release(a->arena, c->in, c->in_cap, c->in_len);
 	c->in = p;
 	c->in_cap = cap;
 }

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
 
 #include "common/log.h"
 #include "arena.h"
@@ -19,6 +18,8 @@
 #include "loop.h"
 #include "ops.h"
 #include "keys.h"
+#include "seal.h"
+#include "sdnotify.h"
 #include "store.h"
 #include "worker.h"
 #include "writer.h"
@@ -93,7 +94,7 @@ loop_notify_status(struct agent *a)
 		return;
 	if (store_stats(a->store, &secrets, &bytes) < 0)
 		secrets = 0;
-	sd_notifyf(0, "STATUS=serving; %s; %llu secret%s", keys_locked(a->keys) ? "locked" : "unlocked",
+	sdn_notifyf("STATUS=serving; %s; %llu secret%s", keys_locked(a->keys) ? "locked" : "unlocked",
 		   (unsigned long long)secrets, secrets == 1 ? "" : "s");
 	a->status_locked = keys_locked(a->keys);
 	a->next_status_ms = agent_mono_ms() + 60000;
@@ -106,7 +107,7 @@ watchdog_tick(struct agent *a, uint64_t now)
 {
 	if (a->watchdog_ms == 0 || now < a->next_watchdog_ms)
 		return;
-	sd_notify(0, "WATCHDOG=1");
+	sdn_notify("WATCHDOG=1");
 	a->next_watchdog_ms = now + a->watchdog_ms;
 }
 
@@ -118,7 +119,7 @@ loop_init(struct agent *a)
 	sigset_t mask;
 	int r;
 
-	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+	if ((usec = sdn_watchdog_usec()) > 0) {
 		a->watchdog_ms = usec / 2000 > 0 ? usec / 2000 : 1;
 		if (a->watchdog_ms < 1000) {
 			its.it_interval.tv_sec = its.it_value.tv_sec = 0;
@@ -185,6 +186,7 @@ autolock_tick(struct agent *a)
 	if (now - a->last_use_ms < a->cfg.lock_timeout * 1000)
 		return;
 	keys_lock(a->keys);
+	seal_cache_clear(a->seal_cache);
 	log_notice("locked after %llus without use", (unsigned long long)a->cfg.lock_timeout);
 }
 
@@ -203,6 +205,8 @@ on_timer(struct agent *a)
 	if (!keys_locked(a->keys))
 		sweep_tick(a);
 	autolock_tick(a);
+	if (keys_locked(a->keys)) /* however they came to be locked */
+		seal_cache_clear(a->seal_cache);
 	audit_tick(a);
 	if (now >= a->next_status_ms || a->status_locked != keys_locked(a->keys))
 		loop_notify_status(a);

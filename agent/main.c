@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include <sodium.h>
-#include <systemd/sd-daemon.h>
 
+#include "common/journal.h"
 #include "common/log.h"
 #include "common/smem.h"
 #include "common/util.h"
@@ -34,6 +34,7 @@
 #include "rekey.h"
 #include "ops.h"
 #include "seal.h"
+#include "sdnotify.h"
 #include "sock.h"
 #include "store.h"
 #include "usage.h"
@@ -236,7 +237,10 @@ parse_args(int argc, char **argv, struct agent_config *cfg, struct cmdline *cl)
 			}
 			break;
 		case OPT_NO_READ_AUDIT: cfg->no_read_audit = true; break;
-		case OPT_ADMIN_GROUP: cfg->admin_group = optarg; break;
+		case OPT_ADMIN_GROUP:
+			cfg->admin_group = optarg;
+			cfg->admin_group_set = true;
+			break;
 		case OPT_NO_PIDFD: cfg->no_pidfd = true; break;
 		case OPT_RATE:
 		case OPT_BURST:
@@ -387,11 +391,18 @@ arena_size_for(struct agent_config *cfg, size_t *ret, char *errbuf, size_t errle
 	return 0;
 }
 
-/* The admin group's gid; without such a group only root is an admin. */
+/* The admin group's gid; without such a group only root is an admin. A
+ * per-user agent looks it up only when told to (--admin-group): its
+ * socket is its owner's alone, and the lookup would load the host's NSS
+ * modules into it for nothing. */
 static void
 resolve_admin_group(struct agent *a)
 {
-	struct group *gr = getgrnam(a->cfg.admin_group);
+	struct group *gr;
+
+	if (!a->cfg.system_mode && !a->cfg.admin_group_set)
+		return;
+	gr = getgrnam(a->cfg.admin_group);
 
 	if (gr != NULL) {
 		a->admin_gid = gr->gr_gid;
@@ -463,7 +474,7 @@ detach_stdio(int notify_fd)
 	dup2(fd, STDOUT_FILENO);
 	dup2(fd, STDERR_FILENO);
 	close(fd);
-	log_set_target(access("/run/systemd/journal/socket", F_OK) == 0 ? LOG_TARGET_JOURNAL
+	log_set_target(access(JOURNAL_SOCKET_PATH, F_OK) == 0 ? LOG_TARGET_JOURNAL
 									 : LOG_TARGET_NONE);
 }
 
@@ -498,7 +509,8 @@ start(struct agent *a, int *lock_fd, char *err, size_t errlen)
 		return r;
 	}
 	a->dek_scratch = smem_alloc(SEAL_KEY_SIZE);
-	if (a->dek_scratch == NULL)
+	a->seal_cache = seal_cache_new();
+	if (a->dek_scratch == NULL || a->seal_cache == NULL)
 		return -ENOMEM;
 	if ((r = store_open(a->cfg.state_dir, a->cfg.map_size, &a->store)) < 0) {
 		snprintf(err, errlen, "cannot open the store in %s: %s", a->cfg.state_dir,
@@ -563,6 +575,7 @@ stop(struct agent *a, int lock_fd)
 	store_close(a->store);
 	keys_free(a->keys);
 	smem_free(a->dek_scratch);
+	seal_cache_free(a->seal_cache);
 	arena_free_all(a->arena);
 	ratelimit_free(a->ratelimit);
 	if (lock_fd >= 0)
@@ -622,7 +635,7 @@ serve(struct agent *a, const struct cmdline *cl)
 		stop(a, lock_fd);
 		return 1;
 	}
-	sd_notify(0, "READY=1\nSTATUS=serving");
+	sdn_notify("READY=1\nSTATUS=serving");
 	if (notify_fd >= 0)
 		detach_stdio(notify_fd);
 	log_notice("credagentd %s serving %s on %s (state %s)", CREDAGENT_VERSION,
@@ -631,7 +644,7 @@ serve(struct agent *a, const struct cmdline *cl)
 		   a->cfg.state_dir);
 	rekey_kick(a); /* a rekey a crash interrupted goes on */
 	r = loop_run(a);
-	sd_notify(0, "STOPPING=1");
+	sdn_notify("STOPPING=1");
 	stop(a, lock_fd);
 	log_notice("stopped");
 	return r < 0 ? 1 : 0;

@@ -19,6 +19,7 @@
 #include "exec.h"
 #include "common/smem.h"
 #include "keys.h"
+#include "seal.h"
 #include "rekey.h"
 #include "slot.h"
 #include "store.h"
@@ -336,6 +337,7 @@ ops_keys(struct agent *a, struct conn *c, const struct proto_frame *f)
 	switch (f->type) {
 	case PROTO_MSG_LOCK:
 		keys_lock(a->keys);
+		seal_cache_clear(a->seal_cache);
 		log_notice("locked by uid %u pid %d", (unsigned)c->peer.uid, (int)c->peer.pid);
 		return ops_fail(a, c, f, PROTO_OK, "%s", "");
 	case PROTO_MSG_KEYSLOT_LIST:

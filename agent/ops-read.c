@@ -144,7 +144,7 @@ load_meta(struct agent *a, MDB_txn *t, const struct peer *peer, const struct pro
 		*why = "the store cannot be read";
 		return PROTO_INTERNAL;
 	}
-	if (record_decode(a->keys, key, *key_len, v, ret) < 0) {
+	if (record_decode_cached(a->keys, a->seal_cache, key, *key_len, v, ret) < 0) {
 		log_err("uid %u: metadata of %.*s fails its integrity check (edited or damaged)",
 			(unsigned)*owner, (int)ref->name.len, (const char *)ref->name.ptr);
 		*why = "its metadata record fails the integrity check (edited or damaged)";
@@ -185,7 +185,8 @@ get_reply(struct agent *a, struct conn *c, const struct proto_frame *f, MDB_txn 
 		proto_put_string(&w, PROTO_TAG_MESSAGE, note, strlen(note));
 	if (slot == NULL || proto_frame_end(&w, start) < 0)
 		abort(); /* sized above */
-	r = seal_open_blob(a->keys, a->dek_scratch, &aad, blob.ptr, blob.len, slot);
+	r = seal_open_blob_cached(a->keys, a->seal_cache, a->dek_scratch, &aad, blob.ptr, blob.len,
+				  slot);
 	if (r < 0) {
 		conn_reply_discard(c, &w);
 		log_err("uid %u: %.*s version %u fails authentication (moved or tampered with)",

@@ -38,7 +38,7 @@ job_new(struct agent *a, struct conn *c, const struct proto_frame *f)
 static void
 job_free(struct agent *a, struct wjob *j)
 {
-	arena_release(a->arena, j->gen, j->gen_cap);
+	arena_release(a->arena, j->gen, j->gen_cap, j->gen_len);
 	free(j->swept);
 	import_set_free(j->imp);
 	audit_batch_free(j->abatch);

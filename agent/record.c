@@ -13,6 +13,13 @@ int
 record_decode(const struct keys *k, const uint8_t *key, size_t key_len, struct proto_bytes val,
 	      struct meta_rec *ret)
 {
+	return record_decode_cached(k, NULL, key, key_len, val, ret);
+}
+
+int
+record_decode_cached(const struct keys *k, struct seal_cache *cache, const uint8_t *key,
+		     size_t key_len, struct proto_bytes val, struct meta_rec *ret)
+{
 	struct buf_reader r;
 	const uint8_t *p;
 	uint8_t fmt, tlen, period = 0, mlen = 0;
@@ -20,8 +27,8 @@ record_decode(const struct keys *k, const uint8_t *key, size_t key_len, struct p
 
 	if (val.len < FIXED_SIZE + SEAL_MAC_SIZE)
 		return -EBADMSG;
-	if (seal_mac_verify(k, "meta", key, key_len, val.ptr, val.len - SEAL_MAC_SIZE,
-			    val.ptr + val.len - SEAL_MAC_SIZE) < 0)
+	if (seal_mac_verify_cached(k, cache, "meta", key, key_len, val.ptr,
+				   val.len - SEAL_MAC_SIZE, val.ptr + val.len - SEAL_MAC_SIZE) < 0)
 		return -EBADMSG;
 	buf_reader_init(&r, val.ptr, val.len - SEAL_MAC_SIZE);
 	memset(ret, 0, sizeof(*ret));

@@ -53,6 +53,9 @@ struct meta_rec {
  * -EBADMSG when it does not parse or its MAC fails. */
 int record_decode(const struct keys *k, const uint8_t *key, size_t key_len,
 		  struct proto_bytes val, struct meta_rec *ret) RECORD_WUR;
+/* record_decode() with the MAC checked through the event loop's CACHE. */
+int record_decode_cached(const struct keys *k, struct seal_cache *cache, const uint8_t *key,
+			 size_t key_len, struct proto_bytes val, struct meta_rec *ret) RECORD_WUR;
 
 /* Bytes record_encode() writes for M. */
 size_t record_size(const struct meta_rec *m);

@@ -20,6 +20,7 @@
  * -ENOKEY when the VK generation is not loaded.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,6 +76,21 @@ int seal_blob_generation(const uint8_t *blob, size_t blob_len, uint32_t *ret) SE
 int seal_open_blob(const struct keys *k, uint8_t *dek_scratch, const struct seal_aad *aad,
 		   const uint8_t *blob, size_t blob_len, uint8_t *out) SEAL_WUR;
 
+/* The event loop's verification cache (see seal.c): locked memory, one
+ * thread, wiped with seal_cache_clear() whenever the keys are locked. */
+struct seal_cache;
+struct seal_cache_stats {
+	uint64_t dek_hits, dek_misses, mac_hits, mac_misses;
+};
+struct seal_cache *seal_cache_new(void);
+void seal_cache_clear(struct seal_cache *c);
+void seal_cache_free(struct seal_cache *c);
+void seal_cache_stats(const struct seal_cache *c, struct seal_cache_stats *ret);
+/* seal_open_blob() with the DEK unwrap through CACHE (NULL: none). */
+int seal_open_blob_cached(const struct keys *k, struct seal_cache *cache, uint8_t *dek_scratch,
+			  const struct seal_aad *aad, const uint8_t *blob, size_t blob_len,
+			  uint8_t *out) SEAL_WUR;
+
 /*
  * Rekey: rewrap BLOB's DEK under the current VK generation into OUT
  * (BLOB_LEN bytes; the ciphertext is copied as it is). -ENOKEY when the
@@ -90,5 +106,10 @@ void seal_mac(const struct keys *k, const char *db, const void *key, size_t key_
 /* 0 when MAC matches (constant time), -EBADMSG otherwise. */
 int seal_mac_verify(const struct keys *k, const char *db, const void *key, size_t key_len,
 		    const void *val, size_t val_len, const uint8_t *mac) SEAL_WUR;
+/* seal_mac_verify() through CACHE (NULL: none), for a MAC stored right
+ * after the value it covers. */
+int seal_mac_verify_cached(const struct keys *k, struct seal_cache *cache, const char *db,
+			   const void *key, size_t key_len, const void *val, size_t val_len,
+			   const uint8_t *mac) SEAL_WUR;
 
 #endif

@@ -11,8 +11,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
 
+#include "sdnotify.h"
 #include "sock.h"
 
 static char *
@@ -201,7 +201,7 @@ sock_listen(const char *path, bool create_dir, bool public_dir, unsigned mode, c
 int
 sock_activated(char *errbuf, size_t errlen)
 {
-	int n = sd_listen_fds(1), fd = SD_LISTEN_FDS_START, flags;
+	int n = sdn_listen_fds(), fd = SDN_LISTEN_FDS_START, flags;
 
 	if (n <= 0)
 		return n < 0 ? n : 0;
@@ -209,7 +209,7 @@ sock_activated(char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "systemd passed %d sockets; expected one", n);
 		return -EINVAL;
 	}
-	if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0) {
+	if (!sdn_is_listening_unix_stream(fd)) {
 		snprintf(errbuf, errlen, "the socket systemd passed is not a listening Unix stream socket");
 		return -EINVAL;
 	}

@@ -9,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <systemd/sd-journal.h>
 
+#include "journal.h"
 #include "log.h"
 
 static enum log_target log_target = LOG_TARGET_STDERR;
@@ -67,10 +67,16 @@ log_vemit(int prio, const char *fmt, va_list ap)
 	switch (log_target) {
 	case LOG_TARGET_NONE:
 		break;
-	case LOG_TARGET_JOURNAL:
-		sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", prio,
-				"SYSLOG_IDENTIFIER=%s", log_ident, NULL);
+	case LOG_TARGET_JOURNAL: {
+		char m[sizeof(msg) + 8], p[16], id[80];
+		const char *f[3] = {m, p, id};
+
+		snprintf(m, sizeof(m), "MESSAGE=%s", msg);
+		snprintf(p, sizeof(p), "PRIORITY=%d", prio);
+		snprintf(id, sizeof(id), "SYSLOG_IDENTIFIER=%s", log_ident);
+		(void)journal_send_fields(f, 3);
 		break;
+	}
 	case LOG_TARGET_JOURNAL_STREAM:
 		fprintf(stderr, "<%d>%s\n", prio, msg);
 		break;

@@ -102,7 +102,7 @@ rec() {
 	line=$(rec_line "$ALL" "op=$op" "pid=$pid")
 	anyowner=${target/#$U:/[^: ]+:}
 	like "$line" \
-		"^op=$op target=$anyowner status=$status uid=$U pid=$pid comm=cred security=$sec\$" \
+		"^op=$op target=$anyowner status=$status uid=$U pid=$pid comm=$CRED_COMM security=$sec\$" \
 		"cred $key: one record, op $op, status $status, uid $U, its pid, comm cred, security $sec"
 	[ "$target" = null ] && return
 	like "$(audit_q "$ALL" last:target "op=$op" "pid=$pid")" "^$target\$" \
@@ -195,7 +195,7 @@ is "$(audit_q "$AUDIT" n op=put) $(audit_q "$AUDIT" n op=rotate) $(audit_q "$AUD
 	"... its put, rotate and two gets"
 audit_json --name au/missing
 like "$(audit_q "$AUDIT" fields op=get | sed -E 's/^seq=[0-9]+ //; s/ pid=[0-9]+//')" \
-	"^op=get target=$O:au/missing status=NOT_FOUND uid=$U comm=cred security=false count=1\$" \
+	"^op=get target=$O:au/missing status=NOT_FOUND uid=$U comm=$CRED_COMM security=false count=1\$" \
 	"--name au/missing: the failed get alone"
 is "$(audit_q "$AUDIT" n "target!~^$O:au/missing\$")" 0 "... and nothing on other names"
 audit_json --name "$U:au/missing"
@@ -266,7 +266,7 @@ is "$(audit_q "$AUDIT" sum status=OK)" 10001 "the get records of au/loop count 1
 is "$(audit_q "$AUDIT" sum pid="$loop_pid" comm=get-loop "target~^$O:au/loop@1\$")" 10000 \
 	"... 10,000 of them from get-loop's pid, comm get-loop, version 1"
 note "the 10,000 gets are folded into $(audit_q "$AUDIT" n pid="$loop_pid") records"
-like "$(rec_line "$AUDIT" pid="${P[after]%% *}")" "^op=get target=$O:au/loop@1 status=OK uid=$U pid=${P[after]%% *} comm=cred " \
+like "$(rec_line "$AUDIT" pid="${P[after]%% *}")" "^op=get target=$O:au/loop@1 status=OK uid=$U pid=${P[after]%% *} comm=$CRED_COMM " \
 	"... and the cred get after them has its own record"
 audit_json --summary
 is "$(audit_q "$AUDIT" last:count op=get status=OK)" "$(($(audit_q "$full" sum op=get status=OK) + 10001))" \

@@ -138,7 +138,7 @@ ok "... every entry has name, owner, reads, period_reads, period_start, last_rea
 is "$(usage_of q/b reads) $(usage_of q/b period_reads) $(usage_of q/b owner)" "8 8 $U" \
 	"q/b: 8 reads, 8 in this period, owner $U"
 is "$(usage_of q/b last_reader.uid) $(usage_of q/b last_reader.pid) $(usage_of q/b last_reader.comm)" \
-	"$U $b_pid cred" "q/b's last reader: uid $U, the last get's pid, comm cred"
+	"$U $b_pid $CRED_COMM" "q/b's last reader: uid $U, the last get's pid, comm cred"
 lr=$(usage_of q/b last_read)
 lr_s=$(date -u -d "$lr" +%s 2>/dev/null || echo 0)
 cmp_ok $((lr_s - t_read)) -le 2 "q/b's last_read is the time of that get ($lr)"

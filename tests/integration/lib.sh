@@ -657,3 +657,7 @@ if [ -n "${VALGRIND:-}" ]; then
 	done
 	unset _t
 fi
+# The command name the kernel gives a cred process (audit records and
+# usage counters show it): valgrind's own under make valgrind.
+CRED_COMM=cred
+[ -n "${VALGRIND:-}" ] && CRED_COMM=memcheck-amd64-

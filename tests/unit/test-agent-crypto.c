@@ -224,6 +224,92 @@ test_record_roundtrip_and_mac(void **state)
 	free(buf);
 }
 
+/* The event loop's cache answers only for the very bytes it verified: a
+ * warm entry never lets a changed AAD, blob or record through. */
+static void
+test_cache_exact_memo(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t id[SEAL_ID_SIZE] = {9};
+	const uint8_t plain[] = "cached secret", name[] = "db/pass", other[] = "db/pasz";
+	struct seal_aad good = {1000, id, name, 7, 3, (const uint8_t *)"generic", 7};
+	struct seal_aad bad = {1000, id, other, 7, 3, (const uint8_t *)"generic", 7};
+	uint8_t blob[sizeof(plain) + SEAL_BLOB_OVERHEAD], out[sizeof(plain)];
+	uint8_t key[] = {0, 0, 3, 232, 'a', '/', 'b'}, versions[RECORD_VERSION_ENTRY] = {0, 0, 0, 1};
+	struct meta_rec m = {.version = 1, .max_versions = 10, .created = 1, .updated = 2,
+			     .type = {(const uint8_t *)"generic", 7}, .n_versions = 1,
+			     .versions = versions};
+	struct seal_cache *c = seal_cache_new();
+	uint8_t *dek = smem_alloc(SEAL_KEY_SIZE), *rec;
+	struct seal_cache_stats st, before;
+	struct meta_rec back;
+	size_t n = record_size(&m);
+
+	assert_non_null(c);
+	assert_non_null(dek);
+	assert_int_equal(seal_blob(fx->keys, dek, &good, plain, sizeof(plain), blob), 0);
+	for (int i = 0; i < 3; i++) {
+		memset(out, 0, sizeof(out));
+		assert_int_equal(seal_open_blob_cached(fx->keys, c, dek, &good, blob, sizeof(blob),
+						       out),
+				 0);
+		assert_memory_equal(out, plain, sizeof(plain));
+	}
+	seal_cache_stats(c, &st);
+	assert_int_equal(st.dek_misses, 1);
+	assert_int_equal(st.dek_hits, 2);
+	/* Warm, yet another name's AAD or any flipped byte still fails. */
+	assert_int_equal(seal_open_blob_cached(fx->keys, c, dek, &bad, blob, sizeof(blob), out),
+			 -EBADMSG);
+	for (size_t b = 0; b < sizeof(blob); b++) {
+		blob[b] ^= 1;
+		assert_true(seal_open_blob_cached(fx->keys, c, dek, &good, blob, sizeof(blob), out) <
+			    0);
+		blob[b] ^= 1;
+	}
+	for (size_t b = 0; b < SEAL_KEY_SIZE; b++)
+		assert_int_equal(dek[b], 0); /* the scratch DEK is wiped after use */
+
+	rec = malloc(n);
+	assert_non_null(rec);
+	memset(m.id, 7, sizeof(m.id));
+	record_encode(fx->keys, key, sizeof(key), &m, rec);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(record_decode_cached(fx->keys, c, key, sizeof(key),
+						      (struct proto_bytes){rec, n}, &back),
+				 0);
+	seal_cache_stats(c, &st);
+	assert_int_equal(st.mac_misses, 1);
+	assert_int_equal(st.mac_hits, 2);
+	for (size_t b = 0; b < n; b++) {
+		rec[b] ^= 0x10;
+		assert_int_equal(record_decode_cached(fx->keys, c, key, sizeof(key),
+						      (struct proto_bytes){rec, n}, &back),
+				 -EBADMSG);
+		rec[b] ^= 0x10;
+	}
+	key[6] = 'c';
+	assert_int_equal(record_decode_cached(fx->keys, c, key, sizeof(key),
+					      (struct proto_bytes){rec, n}, &back),
+			 -EBADMSG);
+	key[6] = 'b';
+	/* Cleared (as on lock): the next open verifies again. */
+	seal_cache_stats(c, &before);
+	seal_cache_clear(c);
+	assert_int_equal(seal_open_blob_cached(fx->keys, c, dek, &good, blob, sizeof(blob), out), 0);
+	assert_int_equal(record_decode_cached(fx->keys, c, key, sizeof(key),
+					      (struct proto_bytes){rec, n}, &back),
+			 0);
+	seal_cache_stats(c, &st);
+	assert_int_equal(st.dek_misses, before.dek_misses + 1);
+	assert_int_equal(st.mac_misses, before.mac_misses + 1);
+	assert_int_equal(st.dek_hits, before.dek_hits);
+	assert_int_equal(st.mac_hits, before.mac_hits);
+	free(rec);
+	smem_free(dek);
+	seal_cache_free(c);
+}
+
 int
 main(void)
 {
@@ -234,6 +320,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_missing_keyfile_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aad_binding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_roundtrip_and_mac, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_exact_memo, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
