@@ -80,6 +80,8 @@ eval_targets() {
 	TGT_TEXT=() TGT_FIG=() TGT_VAL=() TGT_MET=() TGT_LIMIT=()
 	v=$(median "${RATIO[get_p50_vs_echo]:-}" %.3f)
 	target "GET 32 B, 1 connection, audit on: p50 <= 1.6x echo floor" "$v" "<=" 1.6 "$(median "${RATIO[get_p50_vs_echo]:-}")x"
+	v=$(median "${RATIO[getpin_p50_vs_echo]:-}" %.3f)
+	target "... the same, all on one CPU (pinned)" "$v" "<=" 1.6 "$(median "${RATIO[getpin_p50_vs_echo]:-}")x"
 	v=$(median "${RATIO[get_p50_vs_ssh]:-}" %.3f)
 	target "... and below ssh-agent's list-identities p50" "$v" "<" 1 "$(median "${RATIO[get_p50_vs_ssh]:-}")x"
 	v=$(fig cred/1 p50 %.1f)
@@ -109,6 +111,9 @@ report_summary() {
 	lat_row "GET 32 B, auditing on" on/1 get_p50_vs_echo "x echo"
 	lat_row "GET 32 B, auditing off" off/1 get_off_p50_vs_echo "x echo"
 	[ "$HAVE_SSH" = 1 ] && lat_row "ssh-agent list-identities (1 key)" ssh/1 get_p50_vs_ssh "GET / ssh-agent"
+	lat_row "echo floor, 32 B, pinned to one CPU" echo32pin/1
+	lat_row "GET 32 B, pinned to one CPU" onpin/1 getpin_p50_vs_echo "x echo, pinned"
+	[ "$HAVE_SSH" = 1 ] && lat_row "ssh-agent, pinned to one CPU" sshpin/1 getpin_p50_vs_ssh "GET / ssh-agent, pinned"
 	lat_row "echo floor, 32 B up, 4 KiB back" echo4k/1
 	lat_row "GET 4 KiB, auditing on" on4k/1 get4k_p50_vs_echo4k "x echo 4K"
 	lat_row "GET 32 B, $BENCH_SECRETS-secret store" m1/1 get_1m_vs_1k_p50 "x 1k store"
@@ -121,6 +126,9 @@ report_summary() {
 	cpu_row "GET 32 B, auditing on" on/1
 	cpu_row "GET 32 B, auditing off" off/1
 	[ "$HAVE_SSH" = 1 ] && cpu_row "ssh-agent list-identities" ssh/1
+	cpu_row "echo floor, 32 B, pinned" echo32pin/1
+	cpu_row "GET 32 B, pinned" onpin/1
+	[ "$HAVE_SSH" = 1 ] && cpu_row "ssh-agent, pinned" sshpin/1
 	cpu_row "echo floor, 32 B up, 4 KiB back" echo4k/1
 	cpu_row "GET 4 KiB" on4k/1
 	cpu_row "GET random names of $BENCH_SECRETS" m1N/1

@@ -139,6 +139,8 @@ trap 'exit 1' INT TERM
 # be what the bench measures.
 AGENT_FLAGS=(--rate-limit 100000000 --rate-burst 100000000)
 C=$BENCH_CLIENTS
+# The affinity to give back to an agent after a pinned run.
+ALL_CPUS=$(taskset -p $$ | awk '{ print $NF }')
 
 # RES[KIND/CLIENTS/FIELD] collects one figure per round (space-separated),
 # FIELD one of thr, p50, p99, ccpu and scpu (client and server CPU per
@@ -159,8 +161,11 @@ log_run() {
 # its line goes to the run log, its figures to RES and LAST.
 measure() {
 	local kind=$1 c=$2 key=$1/$2 line thr p50 p99 count ccpu scpu agent='' cpu0=0 cpu1
-	local n=$((BENCH_REQUESTS / $2)) w=$BENCH_WARMUP
+	local n=$((BENCH_REQUESTS / $2)) w=$BENCH_WARMUP pin=''
 	local -a cmd tail=()
+	# KINDpin: the same run with the client, the server and all the
+	# server's threads on CPU 0 (see "pinned" in docs/PERFORMANCE.md).
+	case $kind in *pin) pin=1 kind=${kind%pin} ;; esac
 	case $kind in
 	sync | put) n=$((BENCH_PUTS / c)) w=5 ;;
 	true | credver | cred | sshadd) n=$BENCH_SPAWNS w=2 ;;
@@ -183,11 +188,16 @@ measure() {
 	*) die "unknown kind $kind" ;;
 	esac
 	cmd+=("${opts[@]}" "${tail[@]}")
+	[ -n "$pin" ] && cmd=(taskset -c 0 "${cmd[@]}")
 	if [ -n "$agent" ]; then
 		kill -0 "${AGENT_PID[$agent]}" 2>/dev/null || die "agent $agent died; log: $(tail -5 "$WORK/$agent/agent.log")"
+		[ -n "$pin" ] && { taskset -a -p -c 0 "${AGENT_PID[$agent]}" >/dev/null || die "taskset"; }
 		cpu0=$(cpu_ns "${AGENT_PID[$agent]}")
 	fi
 	line=$("${cmd[@]}" 2>>"$RUNLOG") || die "${cmd[*]} failed (status $?); see $RUNLOG"
+	if [ -n "$pin" ] && [ -n "$agent" ]; then
+		taskset -a -p "$ALL_CPUS" "${AGENT_PID[$agent]}" >/dev/null || die "taskset"
+	fi
 	log_run "$(printf '%-8s %s' "$key" "$line")"
 	thr=$(sed -n 's/.* throughput=\([0-9.]*\)\/s.*/\1/p' <<<"$line")
 	p50=$(sed -n 's/.* p50=\([0-9.]*\)us.*/\1/p' <<<"$line")
@@ -232,6 +242,7 @@ S=""
 [ "$HAVE_SSH" = 1 ] && S=ssh
 BENCH_GROUPS=(
 	"echo32@1 on@1 off@1 m1@1 ${S:+ssh@1}"
+	"echo32pin@1 onpin@1 ${S:+sshpin@1}"
 	"echo4k@1 on4k@1"
 	"k1N@1 m1N@1 offN@1"
 	"echo32@2 on@2 off@2 ${S:+ssh@2}"
@@ -243,6 +254,8 @@ BENCH_GROUPS=(
 # Paired ratios, NAME NUMERATOR DENOMINATOR FIELD, from each round's runs.
 RATIO_DEFS=(
 	"get_p50_vs_echo on/1 echo32/1 p50"
+	"getpin_p50_vs_echo onpin/1 echo32pin/1 p50"
+	"getpin_p50_vs_ssh onpin/1 sshpin/1 p50"
 	"get_cpu_vs_echo on/1 echo32/1 cpu"
 	"get_off_p50_vs_echo off/1 echo32/1 p50"
 	"get_p50_vs_ssh on/1 ssh/1 p50"
