@@ -62,7 +62,7 @@ CRED       := $(B)/bin/cred
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 TOOL_BINS  := $(patsubst tests/tools/%.c,$(B)/tools/%,$(TOOL_SRC))
 BENCH_PROGS := echo-floor sshbench spawnbench syncfloor startbench
-BENCH_BINS := $(B)/bench/getbench $(addprefix $(B)/bench/,$(BENCH_PROGS))
+BENCH_BINS := $(B)/bench/getbench $(B)/bench/empty-static $(addprefix $(B)/bench/,$(BENCH_PROGS))
 
 .PHONY: all check unit integration headers run deps sanitize install uninstall \
 	clean fuzz fuzz-smoke bench examples
@@ -121,6 +121,11 @@ $(B)/bench/getbench: $(call obj,tests/bench/getbench.c tests/bench/bench.c) $(LI
 $(addprefix $(B)/bench/,$(BENCH_PROGS)): $(B)/bench/%: $(B)/obj/tests/bench/%.o $(B)/obj/tests/bench/bench.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -pthread -o $@ $^
+
+# The floor of a whole process: nothing to load, nothing to do.
+$(B)/bench/empty-static: tests/bench/empty.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -static -o $@ $<
 
 # Each header compiles on its own.
 HEADERS := $(wildcard common/*.h proto/*.h agent/*.h client/include/*.h client/lib/*.h client/cli/*.h)

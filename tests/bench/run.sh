@@ -86,7 +86,7 @@ fi
 if [ "$BENCH_SECRETS" -lt "$SMALL" ] || [ "$BENCH_SECRETS" -gt 9999999 ]; then
 	die "BENCH_SECRETS must be from $SMALL to 9999999"
 fi
-for f in "$CREDAGENTD" "$CRED" "$TOOLS/bulk-load" "$BENCH_BIN"/{getbench,echo-floor,sshbench,syncfloor,spawnbench,startbench} \
+for f in "$CREDAGENTD" "$CRED" "$TOOLS/bulk-load" "$BENCH_BIN"/{getbench,echo-floor,sshbench,syncfloor,spawnbench,startbench,empty-static} \
 	"$BENCH_BIN/../lib/libcred.so.1"; do
 	[ -e "$f" ] || die "$f is missing: run make bench"
 done
@@ -113,7 +113,7 @@ declare -A AGENT_PID=()
 SNAP=$WORK/snap
 mkdir -p "$SNAP/bin" "$SNAP/lib" "$SNAP/bench" || die "cannot create $SNAP"
 if ! cp "$CREDAGENTD" "$CRED" "$SNAP/bin/" ||
-	! cp "$BENCH_BIN"/{getbench,echo-floor,sshbench,syncfloor,spawnbench,startbench} \
+	! cp "$BENCH_BIN"/{getbench,echo-floor,sshbench,syncfloor,spawnbench,startbench,empty-static} \
 		"$TOOLS/bulk-load" "$SNAP/bench/" ||
 	! cp "$BENCH_BIN/../lib/libcred.so.1" "$SNAP/lib/"; then
 	die "cannot copy the programs to $SNAP"
@@ -168,7 +168,7 @@ measure() {
 	case $kind in *pin) pin=1 kind=${kind%pin} ;; esac
 	case $kind in
 	sync | put) n=$((BENCH_PUTS / c)) w=5 ;;
-	true | credver | cred | sshadd) n=$BENCH_SPAWNS w=2 ;;
+	true | empty | credver | cred | sshadd) n=$BENCH_SPAWNS w=2 ;;
 	esac
 	local -a opts=(-n "$n" -w "$w" -t "$BENCH_LIMIT")
 	case $kind in
@@ -182,6 +182,7 @@ measure() {
 	sync) cmd=("$BENCH_BIN/syncfloor" -f "$WORK/put/syncfloor") ;;
 	put) agent=put; cmd=("$BENCH_BIN/getbench" -P -m put -s "$WORK/put/sock" -k bench/put -c "$c") ;;
 	true) cmd=("$BENCH_BIN/spawnbench") tail=(-- /bin/true) ;;
+	empty) cmd=("$BENCH_BIN/spawnbench") tail=(-- "$BENCH_BIN/empty-static") ;;
 	credver) cmd=("$BENCH_BIN/spawnbench") tail=(-- "$CRED" --version) ;;
 	cred) cmd=(env "CRED_SOCK=$WORK/on/sock" "$BENCH_BIN/spawnbench") tail=(-- "$CRED" get bench/s0000001) ;;
 	sshadd) cmd=(env "SSH_AUTH_SOCK=$WORK/ssh/sock" "$BENCH_BIN/spawnbench") tail=(-- "$SSH_ADD" -l) ;;
@@ -217,7 +218,7 @@ measure() {
 		cpu1=$(cpu_ns "${AGENT_PID[$agent]}")
 		scpu=$(awk -v ns=$((cpu1 - cpu0)) -v n=$((count + c * w)) 'BEGIN { printf "%.2f", ns / n / 1000 }')
 	fi
-	case $kind in true | credver | cred | sshadd) ccpu= ;; esac
+	case $kind in true | empty | credver | cred | sshadd) ccpu= ;; esac
 	[ -n "$ccpu" ] && RES[$key/ccpu]+="$ccpu "
 	[ -n "$scpu" ] && RES[$key/scpu]+="$scpu " && LAST[$key/scpu]=$scpu
 	if [ -n "$ccpu" ] && [ -n "$scpu" ]; then
@@ -248,7 +249,7 @@ BENCH_GROUPS=(
 	"echo32@2 on@2 off@2 ${S:+ssh@2}"
 	"echo32@$C on@$C off@$C ${S:+ssh@$C}"
 	"sync@1 put@1 put@$C"
-	"true@1 credver@1 cred@1 ${S:+sshadd@1}"
+	"empty@1 true@1 credver@1 cred@1 ${S:+sshadd@1}"
 )
 
 # Paired ratios, NAME NUMERATOR DENOMINATOR FIELD, from each round's runs.
@@ -270,6 +271,8 @@ RATIO_DEFS=(
 	"cred_vs_credver_p50 cred/1 credver/1 p50"
 	"cred_vs_sshadd_p50 cred/1 sshadd/1 p50"
 	"cred_vs_true_cpu cred/1 true/1 scpu"
+	"cred_vs_empty_p50 cred/1 empty/1 p50"
+	"cred_vs_empty_cpu cred/1 empty/1 scpu"
 	"cred_vs_credver_cpu cred/1 credver/1 scpu"
 	"cred_vs_sshadd_cpu cred/1 sshadd/1 scpu"
 )
