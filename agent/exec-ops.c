@@ -88,8 +88,9 @@ exec_put(struct agent *a, MDB_txn *t, struct wjob *j)
 
 /*
  * A typed secret's new value: VALUE checked as its field set, or, for a
- * generated value, the current field set with its primary field replaced
- * (into *RET_SET, locked; freed by the caller).
+ * generated value or one sent with PROTO_ROTATE_PRIMARY, the current field
+ * set with its primary field replaced (into *RET_SET, locked; freed by the
+ * caller).
  */
 static int
 typed_rotate(struct agent *a, MDB_txn *t, struct wjob *j, const struct meta_rec *m,
@@ -100,7 +101,7 @@ typed_rotate(struct agent *a, MDB_txn *t, struct wjob *j, const struct meta_rec 
 	char why[160];
 	int r;
 
-	if (j->req.rotate.has_value) {
+	if (j->req.rotate.has_value && !(j->req.rotate.flags & PROTO_ROTATE_PRIMARY)) {
 		if (typed_check(m->type, (struct proto_bytes){*value, *len}, why, sizeof(why)) !=
 		    PROTO_OK)
 			return exec_fail(j, PROTO_INVALID, "%s", why);
@@ -113,11 +114,15 @@ typed_rotate(struct agent *a, MDB_txn *t, struct wjob *j, const struct meta_rec 
 				  ret_set, len);
 	smem_free(cur);
 	if (r == -ENOENT)
-		return exec_fail(j, PROTO_INVALID, "type %.*s has no secret field to generate",
+		return exec_fail(j, PROTO_INVALID, "type %.*s has no secret field to replace",
 				 (int)m->type.len, (const char *)m->type.ptr);
 	if (r < 0)
 		return exec_fail(j, PROTO_INTERNAL, "the current fields cannot be read");
 	*value = *ret_set;
+	/* A primary field the caller sent keeps to the type's rules too. */
+	if (j->req.rotate.has_value &&
+	    typed_check(m->type, (struct proto_bytes){*value, *len}, why, sizeof(why)) != PROTO_OK)
+		return exec_fail(j, PROTO_INVALID, "%s", why);
 	return 0;
 }
 

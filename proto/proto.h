@@ -224,8 +224,11 @@ enum proto_verify { PROTO_VERIFY_OK = 1, PROTO_VERIFY_FAILED = 2 };
 #define PROTO_VERIFY_MESSAGE_MAX 255u
 enum proto_get_flag { PROTO_GET_ALLOW_EXPIRED = 1u << 0 };
 #define PROTO_GET_FLAGS_ALL 1u
-enum proto_rotate_flag { PROTO_ROTATE_PRINT = 1u << 0 };
-#define PROTO_ROTATE_FLAGS_ALL 1u
+/* PRINT: answer a generated value in the reply. PRIMARY: a given VALUE is
+ * the new primary field of a typed secret, the other fields kept (for a
+ * generic secret it is the whole value, as without the flag). */
+enum proto_rotate_flag { PROTO_ROTATE_PRINT = 1u << 0, PROTO_ROTATE_PRIMARY = 1u << 1 };
+#define PROTO_ROTATE_FLAGS_ALL 3u
 enum proto_charset {
 	PROTO_CHARSET_BASE64URL = 0,
 	PROTO_CHARSET_HEX = 1,

@@ -134,63 +134,26 @@ rotate_report(struct cli *cli, const struct rotate_args *a, uid_t owner, const c
 	return 0;
 }
 
-/* A typed secret's new value: its current field set CUR with the
- * primary field replaced by NV (N bytes), as the wire form in *ret. */
-static int
-rotate_typed(struct cli *cli, const char *ref, const struct cred_value *cur, const uint8_t *nv,
-             size_t n, uint8_t **ret, size_t *ret_len)
-{
-	const char *primary = cred_type_primary(cur->type);
-	struct cred_fields *f = NULL;
-	int r;
-
-	if (primary == NULL)
-		return cli_error(cli, CRED_E_INVALID, ref, "unknown type \"%s\"", cur->type);
-	r = cred_fields_decode(cur->data, cur->len, &f);
-	if (r < 0)
-		return cli_error(cli, r, ref, "the current value is not a well-formed field set");
-	r = cred_fields_set(f, primary, nv, n);
-	if (r == 0)
-		r = cred_fields_encode(f, ret, ret_len);
-	cred_fields_free(f);
-	if (r < 0)
-		return cli_error(cli, r, ref, NULL);
-	return 0;
-}
-
 /*
- * ROTATE with the value read, V (N bytes). A typed secret refuses bytes
- * that are not a field set (INVALID): then its current fields are read
- * (a GET) and V becomes their primary field. Trying the bytes first keeps
- * the rotate of a generic secret one request, and one audit record.
+ * ROTATE with the value read, V (N bytes), in one request: a whole field
+ * set (as cred get prints a typed secret's value) replaces the value; any
+ * other bytes go with the PRIMARY flag, so that a typed secret takes them
+ * as its primary field and keeps its other fields, and a generic secret
+ * as its value.
  */
 static int
 rotate_send(struct cli *cli, const struct rotate_args *a, const uint8_t *v, size_t n,
             uint32_t *ret_version)
 {
-	char msg[CRED_MESSAGE_MAX + 1];
-	struct cred_value *cur = NULL;
-	uint8_t *set = NULL;
-	size_t len = 0;
-	int r, g;
+	struct cred_fields *f = NULL;
+	int r;
 
-	r = cred_rotate(cli->conn, a->ref, v, n, &a->o, ret_version, NULL);
-	if (r != -CRED_E_INVALID)
-		return r < 0 ? cli_lib_error(cli, r, a->ref) : 0;
-	snprintf(msg, sizeof(msg), "%s", cred_message(cli->conn));
-	g = cred_get(cli->conn, a->ref, 0, &cur);
-	if (g < 0 || cli_type_is_generic(cur->type)) {
-		cred_value_free(cur);
-		if (*msg == '\0')
-			return cli_error(cli, r, a->ref, NULL);
-		return cli_error(cli, r, a->ref, "%s", msg);
+	if (cred_fields_decode(v, n, &f) == 0) {
+		cred_fields_free(f);
+		r = cred_rotate(cli->conn, a->ref, v, n, &a->o, ret_version, NULL);
+	} else {
+		r = cred_rotate_primary(cli->conn, a->ref, v, n, &a->o, ret_version);
 	}
-	r = rotate_typed(cli, a->ref, cur, v, n, &set, &len);
-	cred_value_free(cur);
-	if (r != 0)
-		return r;
-	r = cred_rotate(cli->conn, a->ref, set, len, &a->o, ret_version, NULL);
-	cred_buf_free(set, len);
 	return r < 0 ? cli_lib_error(cli, r, a->ref) : 0;
 }
 

@@ -294,6 +294,14 @@ struct cred_rotate_opts {
 int cred_rotate(cred_conn *c, const char *ref, const void *value, size_t len,
                 const struct cred_rotate_opts *opts, uint32_t *ret_version,
                 struct cred_value **ret_generated);
+/*
+ * cred_rotate() of a typed secret's primary field alone: VALUE (LEN
+ * bytes) replaces that field and the agent keeps the others (for a
+ * generic secret VALUE is the whole new value). OPTS, if not NULL, gives
+ * only expires; generate must be 0.
+ */
+int cred_rotate_primary(cred_conn *c, const char *ref, const void *value, size_t len,
+                        const struct cred_rotate_opts *opts, uint32_t *ret_version);
 /* Make the value of version TO (>= 1) current again, as a new version
  * whose number *ret_version (if not NULL) gets. */
 int cred_rollback(cred_conn *c, const char *ref, uint32_t to, uint32_t *ret_version);

@@ -126,9 +126,9 @@ rotate_fill(const char *ref, const void *value, size_t len, const struct cred_ro
 	return 0;
 }
 
-int
-cred_rotate(cred_conn *c, const char *ref, const void *value, size_t len,
-            const struct cred_rotate_opts *opts, uint32_t *ret_version,
+static int
+rotate_call(cred_conn *c, const char *ref, const void *value, size_t len,
+            const struct cred_rotate_opts *opts, bool primary, uint32_t *ret_version,
             struct cred_value **ret_generated)
 {
 	bool print = ret_generated != NULL && opts != NULL && opts->generate > 0;
@@ -142,9 +142,13 @@ cred_rotate(cred_conn *c, const char *ref, const void *value, size_t len,
 	if (c == NULL)
 		return -CRED_E_USAGE;
 	libcred_msg_clear(c);
+	if (primary && opts != NULL && opts->generate > 0)
+		return -CRED_E_USAGE;
 	r = rotate_fill(ref, value, len, opts, print, &m);
 	if (r < 0)
 		return r;
+	if (primary)
+		m.flags |= PROTO_ROTATE_PRIMARY;
 	r = libcred_call(c, PROTO_MSG_ROTATE, encode_rotate, &m, m.has_value ? len : 0, &rep);
 	if (r < 0)
 		return r;
@@ -166,6 +170,21 @@ out:
 	/* The frame may hold a value, sent or generated: zeroed here. */
 	libcred_reply_free(&rep);
 	return r;
+}
+
+int
+cred_rotate(cred_conn *c, const char *ref, const void *value, size_t len,
+            const struct cred_rotate_opts *opts, uint32_t *ret_version,
+            struct cred_value **ret_generated)
+{
+	return rotate_call(c, ref, value, len, opts, false, ret_version, ret_generated);
+}
+
+int
+cred_rotate_primary(cred_conn *c, const char *ref, const void *value, size_t len,
+                    const struct cred_rotate_opts *opts, uint32_t *ret_version)
+{
+	return rotate_call(c, ref, value, len, opts, true, ret_version, NULL);
 }
 
 int

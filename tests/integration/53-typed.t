@@ -524,6 +524,10 @@ is "$RC" 0 "put --type api_key --from-file F exits 0"
 get_is "$V/ff" "... get prints the file's bytes exactly (CR LF LF)" t/fromfile
 
 # ======== rotate ========
+# The count of INVALID rotates in the audit trail: a rotate of a primary
+# field from stdin is one request, not a try as a field set and a retry.
+rotate_invalid() { "$CRED" audit --summary 2>/dev/null | awk '$1 == "rotate" && $2 == "INVALID" { n = $3 } END { print n + 0 }'; }
+invalid_before=$(rotate_invalid)
 mkval "$V/rot" rot
 run "$CRED" rotate t/pg <"$V/rot"
 is "$RC" 0 "rotate of a typed secret with the value on stdin exits 0"
@@ -533,6 +537,7 @@ is "$(fields_of t/pg)" "$(json_canon "$(jobj "${PG_FIELDS[@]}" password "$(cat "
 run "$CRED" --json info t/pg
 is "$(json_get "$OUT" version)" 2 "... the version is bumped to 2"
 get_is "$V/pg" "... get --version 1 prints the old password" t/pg --version 1
+is "$(rotate_invalid)" "$invalid_before" "... one request: no INVALID rotate joins the audit trail"
 
 printf 'rot2-%s\n\n' "$(random_token 20)" >"$V/rot2"
 SECRETS+=("$(head -c 25 "$V/rot2")")

@@ -115,6 +115,18 @@ test_rotate(void **state)
 	assert_int_equal(fx->fake.rotate.flags, 0);
 	assert_int_equal(fx->fake.requests, 3);
 
+	/* A primary field alone: the value with the PRIMARY flag. */
+	version = 0;
+	assert_int_equal(cred_rotate_primary(fx->c, "app/token", "pw", 2, NULL, &version), 0);
+	assert_int_equal(version, 4);
+	assert_true(fx->fake.rotate.has_value);
+	assert_memory_equal(fx->fake.rotate_value, "pw", 2);
+	assert_int_equal(fx->fake.rotate.flags, PROTO_ROTATE_PRIMARY);
+	assert_int_equal(fx->fake.requests, 4);
+	/* ... never with a generated one. */
+	assert_int_equal(cred_rotate_primary(fx->c, "app/token", NULL, 0, &o, NULL), -CRED_E_USAGE);
+	assert_int_equal(fx->fake.requests, 4);
+
 	/* Refused before sending. */
 	o.generate = CRED_GENERATE_MAX + 1;
 	assert_int_equal(cred_rotate(fx->c, "app/token", NULL, 0, &o, NULL, &gen), -CRED_E_USAGE);
@@ -131,7 +143,7 @@ test_rotate(void **state)
 	assert_int_equal(cred_rotate(fx->c, "app/token", NULL, 3, NULL, NULL, &gen),
 	                 -CRED_E_USAGE);
 	assert_null(gen);
-	assert_int_equal(fx->fake.requests, 3);
+	assert_int_equal(fx->fake.requests, 4);
 
 	/* The agent's refusal. */
 	assert_int_equal(cred_rotate(fx->c, "app/missing", "x", 1, NULL, &version, &gen),
