@@ -341,16 +341,18 @@ audit_note(struct agent *a, const struct peer *p, uint8_t op, const struct audit
 
 void
 audit_note_frame(struct agent *a, const struct peer *p, const struct proto_frame *f,
-		 uint16_t status, uint32_t version)
+		 const struct proto_ref *ref, uint16_t status, uint32_t version)
 {
 	struct audit_target t = {0};
-	struct proto_ref ref;
-	uint32_t v;
+	struct proto_ref peeked;
+	uint32_t v = 0;
 
 	if (f->type == PROTO_MSG_HELLO)
 		return;
-	if (proto_peek_target(f->body, &ref, &v) == 1)
-		audit_target_set(&t, ref.has_owner ? ref.owner : (uint32_t)p->uid, ref.name,
+	if (ref == NULL && proto_peek_target(f->body, &peeked, &v) == 1)
+		ref = &peeked;
+	if (ref != NULL)
+		audit_target_set(&t, ref->has_owner ? ref->owner : (uint32_t)p->uid, ref->name,
 				 version != 0 ? version : v);
 	audit_note(a, p, f->type, &t, status);
 }

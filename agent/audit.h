@@ -51,10 +51,11 @@ void audit_stopped(struct agent *a);
 /* Loop thread: note one request's outcome. TARGET may be NULL. */
 void audit_note(struct agent *a, const struct peer *p, uint8_t op,
 		const struct audit_target *target, uint16_t status);
-/* Loop thread: a request frame's outcome, its target read from the body;
- * VERSION (0: none) overrides the body's. */
+/* Loop thread: a request frame's outcome, its target REF as the handler
+ * decoded it or, when REF is NULL, read from the body; VERSION (0: none)
+ * overrides the body's. */
 void audit_note_frame(struct agent *a, const struct peer *p, const struct proto_frame *f,
-		      uint16_t status, uint32_t version);
+		      const struct proto_ref *ref, uint16_t status, uint32_t version);
 /* Fill TARGET from OWNER and NAME. */
 void audit_target_set(struct audit_target *t, uint32_t owner, struct proto_bytes name,
 		      uint32_t version);

@@ -404,7 +404,7 @@ conn_process_frames(struct agent *a, struct conn *c)
 				c->wait_mem = true;
 				break;
 			}
-			audit_note_frame(a, &c->peer, &f, PROTO_RATE_LIMITED, 0);
+			audit_note_frame(a, &c->peer, &f, NULL, PROTO_RATE_LIMITED, 0);
 			c->in_pos += (size_t)r;
 			continue;
 		}

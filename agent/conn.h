@@ -41,6 +41,10 @@ struct conn {
 	int held_fd; /* a descriptor the peer passed (SCM_RIGHTS), or -1 */
 	uint16_t last_status;   /* of the last reply queued */
 	uint32_t audit_version; /* the version the request's record names */
+	/* The request's target as its handler decoded it (unset: the record
+	 * takes it from the frame); its name points into the frame. */
+	bool audit_ref_set;
+	struct proto_ref audit_ref;
 	uint64_t audit_ticket;  /* an AUDIT request waiting for records */
 };
 

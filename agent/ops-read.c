@@ -297,8 +297,10 @@ ops_get(struct agent *a, struct conn *c, const struct proto_frame *f)
 			       "(see the agent's log)");
 	else
 		res = counted_get(a, c, f, t, owner, &m.ref, &rec, ver, note);
-	if (st == PROTO_OK)
-		c->audit_version = ver;
+	/* The record's target, without parsing the frame again. */
+	c->audit_ref = m.ref;
+	c->audit_ref_set = true;
+	c->audit_version = st == PROTO_OK ? ver : m.has_version ? m.version : 0;
 	store_read_end(a->store);
 	return res;
 }

@@ -120,12 +120,14 @@ ops_dispatch(struct agent *a, struct conn *c, const struct proto_frame *f)
 	enum ops_result r;
 
 	c->audit_version = 0;
+	c->audit_ref_set = false;
 	c->last_status = PROTO_INTERNAL;
 	r = dispatch(a, c, f);
 	/* Answered here: recorded now. Pending requests are recorded when
 	 * they finish; waiting ones when they are tried again. */
 	if ((r == OPS_DONE || r == OPS_CLOSE) &&
 	    !(a->cfg.no_read_audit && f->type == PROTO_MSG_GET && c->last_status == PROTO_OK))
-		audit_note_frame(a, &c->peer, f, c->last_status, c->audit_version);
+		audit_note_frame(a, &c->peer, f, c->audit_ref_set ? &c->audit_ref : NULL, c->last_status,
+				 c->audit_version);
 	return r;
 }
