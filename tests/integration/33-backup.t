@@ -219,10 +219,14 @@ is "$RC" 0 "a backup of about 90 MB exits 0"
 took=$(elapsed "$t0")
 note "the backup took about ${took}s; $(stat -c %s "$B/big.bak") bytes"
 read -r n _ rcs <<<"$(poll_window "$TEST_DIR/poll.get" "$t0" "$t1")"
-cmp_ok "$n" -ge 2 "gets are answered while the backup runs ($n gets in ${took}s)"
+# Under valgrind (TIME_FACTOR > 1) each cred process takes most of a
+# second to start: one get inside the window and a looser bound.
+min_gets=2 bound=0.5
+[ "$TIME_FACTOR" -gt 1 ] && min_gets=1 bound=$(awk -v f="$TIME_FACTOR" 'BEGIN { print 0.5 * f }')
+cmp_ok "$n" -ge "$min_gets" "gets are answered while the backup runs ($n gets in ${took}s)"
 is "$rcs" 0 "... each with the value (exit 0)"
 maxo=$(poll_max "$TEST_DIR/poll.get" "$t0" "$t1")
-ok "... each within 0.5 s (slowest ${maxo}s)" fgt 0.5 "$maxo"
+ok "... each within $bound s (slowest ${maxo}s)" fgt "$bound" "$maxo"
 
 for i in $(seq 1 96); do
 	"$CRED" purge "big/$i" 2>/dev/null || bail "purge big/$i"
