@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/tools/tool-util.h"
+
 #define MSG_GET 0x04u
 #define TAG_OWNER 16u
 #define TAG_NAME 17u
@@ -52,46 +54,6 @@ usage(void)
 	fprintf(stderr,
 	        "usage: get-loop [-d DEPTH] [-t SECS] [-r RATE] [-v VERSION] [-o OWNER] [-u] "
 	        "[-m TYPE] SOCK NAME N\n");
-}
-
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-parse_ul(const char *s, unsigned long max, unsigned long *ret)
-{
-	char *end;
-	unsigned long v;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
-		return -1;
-	*ret = v;
-	return 0;
 }
 
 struct req {
