@@ -130,20 +130,15 @@ records_add(const struct proto_list_span *span, struct cred_audit_list *l, size_
 	struct cred_audit_record *items;
 	struct proto_iter it;
 	struct proto_bytes b;
-	size_t ncap;
 	int r;
 
 	proto_iter_init(&it, span);
 	while ((limit == 0 || l->n < limit) && proto_iter_next(&it, &b) == 1) {
-		if (l->n == *cap) {
-			ncap = *cap == 0 ? 64 : *cap * 2;
-			/* Records never hold a value: growing them is fine. */
-			items = reallocarray(l->items, ncap, sizeof(*items));
-			if (items == NULL)
-				return -CRED_E_NOMEM;
-			l->items = items;
-			*cap = ncap;
-		}
+		/* Records never hold a value: growing them is fine. */
+		items = libcred_grow(l->items, l->n, cap, sizeof(*items), 64);
+		if (items == NULL)
+			return -CRED_E_NOMEM;
+		l->items = items;
 		memset(&l->items[l->n], 0, sizeof(l->items[l->n]));
 		/* Counted first: cred_audit_list_free() frees what is set. */
 		r = record_copy(b, &l->items[l->n++]);
@@ -176,7 +171,7 @@ summaries_add(const struct proto_list_span *span, struct cred_audit_summary_list
 	struct proto_audit_summary ps;
 	struct proto_iter it;
 	struct proto_bytes b;
-	size_t i, ncap;
+	size_t i;
 
 	proto_iter_init(&it, span);
 	while (proto_iter_next(&it, &b) == 1) {
@@ -193,14 +188,10 @@ summaries_add(const struct proto_list_span *span, struct cred_audit_summary_list
 			l->items[i].count += ps.total;
 			continue;
 		}
-		if (l->n == *cap) {
-			ncap = *cap == 0 ? 16 : *cap * 2;
-			items = reallocarray(l->items, ncap, sizeof(*items));
-			if (items == NULL)
-				return -CRED_E_NOMEM;
-			l->items = items;
-			*cap = ncap;
-		}
+		items = libcred_grow(l->items, l->n, cap, sizeof(*items), 16);
+		if (items == NULL)
+			return -CRED_E_NOMEM;
+		l->items = items;
 		l->items[l->n].op = libcred_strdup_span(ps.op);
 		if (l->items[l->n].op == NULL)
 			return -CRED_E_NOMEM;

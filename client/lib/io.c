@@ -64,6 +64,21 @@ libcred_strdup_span(struct proto_bytes b)
 	return s;
 }
 
+void *
+libcred_grow(void *items, size_t n, size_t *cap, size_t size, size_t first)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return items;
+	ncap = *cap == 0 ? first : *cap * 2;
+	p = reallocarray(items, ncap, size);
+	if (p != NULL)
+		*cap = ncap;
+	return p;
+}
+
 void
 libcred_reply_free(struct libcred_reply *r)
 {

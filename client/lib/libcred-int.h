@@ -217,6 +217,13 @@ int libcred_id_parse(const char *s, size_t len, bool group, uint32_t *ret) LIBCR
 
 /* A NUL-terminated copy of a span, or NULL on allocation failure. */
 char *libcred_strdup_span(struct proto_bytes b);
+/*
+ * ITEMS (N of them in use, room for *CAP, each SIZE bytes) with room for
+ * at least one more: ITEMS itself, or a larger copy (FIRST items at first,
+ * then doubling; *CAP updated), or NULL when out of memory (ITEMS is then
+ * left as it was). realloc: for lists that hold no value.
+ */
+void *libcred_grow(void *items, size_t n, size_t *cap, size_t size, size_t first);
 
 /* A field key: 1 to CRED_FIELD_KEY_MAX of a-z 0-9 _ (S need not be
  * NUL-terminated). */

@@ -274,17 +274,12 @@ static int
 list_add(struct cred_list *l, size_t *cap, struct cred_info *info)
 {
 	struct cred_info **items;
-	size_t ncap;
 
-	if (l->n == *cap) {
-		ncap = *cap == 0 ? 16 : *cap * 2;
-		/* Metadata only, never a value: growing it with realloc is fine. */
-		items = reallocarray(l->items, ncap, sizeof(*items));
-		if (items == NULL)
-			return -CRED_E_NOMEM;
-		l->items = items;
-		*cap = ncap;
-	}
+	/* Metadata only, never a value: growing it with realloc is fine. */
+	items = libcred_grow(l->items, l->n, cap, sizeof(*items), 16);
+	if (items == NULL)
+		return -CRED_E_NOMEM;
+	l->items = items;
 	l->items[l->n++] = info;
 	return 0;
 }

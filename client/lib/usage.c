@@ -102,20 +102,15 @@ usage_add(const struct proto_list_span *span, struct cred_usage_list *l, size_t 
 	struct cred_usage *items;
 	struct proto_iter it;
 	struct proto_bytes b;
-	size_t ncap;
 	int r;
 
 	proto_iter_init(&it, span);
 	while (proto_iter_next(&it, &b) == 1) {
-		if (l->n == *cap) {
-			ncap = *cap == 0 ? 16 : *cap * 2;
-			/* Counters and names only: growing them is fine. */
-			items = reallocarray(l->items, ncap, sizeof(*items));
-			if (items == NULL)
-				return -CRED_E_NOMEM;
-			l->items = items;
-			*cap = ncap;
-		}
+		/* Counters and names only: growing them is fine. */
+		items = libcred_grow(l->items, l->n, cap, sizeof(*items), 16);
+		if (items == NULL)
+			return -CRED_E_NOMEM;
+		l->items = items;
 		memset(&l->items[l->n], 0, sizeof(l->items[l->n]));
 		/* Counted first: cred_usage_list_free() frees what is set. */
 		r = usage_copy(b, &l->items[l->n++]);

@@ -419,6 +419,30 @@ test_request_sizes(void **state)
 	peer_down(pr);
 }
 
+/* libcred_grow: room for one more, FIRST at first, then doubling; the
+ * same block while there is room. */
+static void
+test_grow(void **state)
+{
+	size_t cap = 0, n;
+	int *items = NULL, *p;
+
+	(void)state;
+	for (n = 0; n < 100; n++) {
+		p = libcred_grow(items, n, &cap, sizeof(*items), 16);
+		assert_non_null(p);
+		assert_true(cap > n);
+		assert_true(cap == 16 || cap == 32 || cap == 64 || cap == 128);
+		items = p;
+		items[n] = (int)n;
+	}
+	assert_int_equal(cap, 128);
+	for (n = 0; n < 100; n++)
+		assert_int_equal(items[n], (int)n);
+	assert_ptr_equal(libcred_grow(items, 100, &cap, sizeof(*items), 16), items);
+	free(items);
+}
+
 int
 main(void)
 {
@@ -426,7 +450,7 @@ main(void)
 	        cmocka_unit_test(test_one_read),      cmocka_unit_test(test_two_frames),
 	        cmocka_unit_test(test_large_frame),   cmocka_unit_test(test_split),
 	        cmocka_unit_test(test_errors),        cmocka_unit_test(test_watch_exact),
-	        cmocka_unit_test(test_request_sizes),
+	        cmocka_unit_test(test_request_sizes), cmocka_unit_test(test_grow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
