@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "common/buf.h"
+#include "proto/proto.h"
 #include "agent.h"
 #include "peer.h"
 
