@@ -40,7 +40,7 @@ CLI_LIBS   := -ljansson -ldl
 TEST_LIBS  := -lcmocka $(AGENT_LIBS) $(CLI_LIBS)
 
 # Sources, found by directory.
-COMMON_CLIENT_SRC := common/buf.c common/util.c
+COMMON_CLIENT_SRC := common/util.c
 COMMON_AGENT_SRC  := $(filter-out $(COMMON_CLIENT_SRC),$(wildcard common/*.c))
 PROTO_SRC  := $(wildcard proto/*.c)
 AGENT_SRC  := $(filter-out agent/main.c,$(wildcard agent/*.c))
