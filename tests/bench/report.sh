@@ -90,6 +90,8 @@ eval_targets() {
 	target "$C-client GET throughput >= ssh-agent's" "$v" ">=" 1 "$(median "${RATIO[get_vs_ssh_thr_c$C]:-}")x"
 	v=$(median "${RATIO[get_1m_vs_1k_p50]:-}" %.3f)
 	target "$BENCH_SECRETS secrets: GET p50 within 1.15x of 1,000" "$v" "<=" 1.15 "$(median "${RATIO[get_1m_vs_1k_p50]:-}")x (random names $(median "${RATIO[spread_1m_vs_1k_p50]:-}")x)"
+	v=$(median "${RATIO[get_1m_vs_1k_pin_p50]:-}" %.3f)
+	target "... the same, pinned to one CPU" "$v" "<=" 1.15 "$(median "${RATIO[get_1m_vs_1k_pin_p50]:-}")x"
 	v=$(fig "put/$C" thr %.0f)
 	target ">= 5,000 durable PUTs/s from $C writers" "$v" ">=" 5000 "$v/s"
 	v=$(fig start_old rss %.0f)
@@ -113,6 +115,7 @@ report_summary() {
 	[ "$HAVE_SSH" = 1 ] && lat_row "ssh-agent list-identities (1 key)" ssh/1 get_p50_vs_ssh "GET / ssh-agent"
 	lat_row "echo floor, 32 B, pinned to one CPU" echo32pin/1
 	lat_row "GET 32 B, pinned to one CPU" onpin/1 getpin_p50_vs_echo "x echo, pinned"
+	lat_row "GET 32 B, $BENCH_SECRETS-secret store, pinned" m1pin/1 get_1m_vs_1k_pin_p50 "x 1k store, pinned"
 	[ "$HAVE_SSH" = 1 ] && lat_row "ssh-agent, pinned to one CPU" sshpin/1 getpin_p50_vs_ssh "GET / ssh-agent, pinned"
 	lat_row "echo floor, 32 B up, 4 KiB back" echo4k/1
 	lat_row "GET 4 KiB, auditing on" on4k/1 get4k_p50_vs_echo4k "x echo 4K"

@@ -243,7 +243,7 @@ S=""
 [ "$HAVE_SSH" = 1 ] && S=ssh
 BENCH_GROUPS=(
 	"echo32@1 on@1 off@1 m1@1 ${S:+ssh@1}"
-	"echo32pin@1 onpin@1 ${S:+sshpin@1}"
+	"echo32pin@1 onpin@1 m1pin@1 ${S:+sshpin@1}"
 	"echo4k@1 on4k@1"
 	"k1N@1 m1N@1 offN@1"
 	"echo32@2 on@2 off@2 ${S:+ssh@2}"
@@ -257,6 +257,7 @@ RATIO_DEFS=(
 	"get_p50_vs_echo on/1 echo32/1 p50"
 	"getpin_p50_vs_echo onpin/1 echo32pin/1 p50"
 	"getpin_p50_vs_ssh onpin/1 sshpin/1 p50"
+	"get_1m_vs_1k_pin_p50 m1pin/1 onpin/1 p50"
 	"get_cpu_vs_echo on/1 echo32/1 cpu"
 	"get_off_p50_vs_echo off/1 echo32/1 p50"
 	"get_p50_vs_ssh on/1 ssh/1 p50"
