@@ -43,10 +43,7 @@ seal_unwrap_key(const uint8_t *kek, const void *aad, size_t aad_len, const uint8
 static uint8_t *
 put_u32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
+	buf_store_u32(p, v);
 	return p + 4;
 }
 

@@ -204,7 +204,7 @@ int cli_parse_rfc3339(const char *s, int64_t *ret);
  * The value for put: all of FILE (if not NULL; "-" is stdin), else a
  * no-echo prompt asked twice when stdin is a tty, else all of stdin.
  * *ret holds *ret_len bytes (never grown with realloc; any room after them
- * was never written); the caller releases it with cli_freezero(*ret, *ret_len).
+ * was never written); the caller releases it with zero_free(*ret, *ret_len).
  * 0 or an exit code.
  */
 int cli_read_value(struct cli *cli, const char *file, const char *name, uint8_t **ret,

@@ -15,7 +15,7 @@
 #include "client/cli/cli.h"
 #include "client/cli/dburi.h"
 #include "client/cli/dotenv.h"
-#include "client/cli/zero.h"
+#include "common/zero.h"
 
 /* A .env file larger than this is refused: it would not fit a request. */
 #define ENV_FILE_MAX (16u << 20)
@@ -70,7 +70,7 @@ ienv_parse(struct cli *cli, int argc, char **argv, struct ienv_args *a)
 
 /* ---- reading the file ---- */
 
-/* All of FD into *ret (*ret_len bytes; cli_freezero(*ret, *ret_cap)). Grown
+/* All of FD into *ret (*ret_len bytes; zero_free(*ret, *ret_cap)). Grown
  * by copying and wiping, never realloc: the file holds secrets. */
 static int
 read_all(int fd, uint8_t **ret, size_t *ret_len, size_t *ret_cap)
@@ -90,11 +90,11 @@ read_all(int fd, uint8_t **ret, size_t *ret_len, size_t *ret_cap)
 		if (len == cap) {
 			ncap = cap * 2;
 			if (cap > ENV_FILE_MAX || (nb = malloc(ncap)) == NULL) {
-				cli_freezero(buf, cap);
+				zero_free(buf, cap);
 				return cap > ENV_FILE_MAX ? -EFBIG : -ENOMEM;
 			}
 			memcpy(nb, buf, len);
-			cli_freezero(buf, cap);
+			zero_free(buf, cap);
 			buf = nb;
 			cap = ncap;
 		}
@@ -103,7 +103,7 @@ read_all(int fd, uint8_t **ret, size_t *ret_len, size_t *ret_cap)
 			continue;
 		if (k < 0) {
 			int e = errno;
-			cli_freezero(buf, cap);
+			zero_free(buf, cap);
 			return -e;
 		}
 		if (k == 0)
@@ -135,7 +135,7 @@ load_env(struct cli *cli, const char *file, struct dotenv *env)
 		return cli_error(cli, CRED_E_FAILED, file, "%s",
 		                 r == -EFBIG ? "too large for a .env file" : strerror(-r));
 	r = dotenv_parse(buf, len, env, &line, &why);
-	cli_freezero(buf, cap);
+	zero_free(buf, cap);
 	if (r == -ENOMEM)
 		return cli_error(cli, CRED_E_NOMEM, file, NULL);
 	if (r < 0)

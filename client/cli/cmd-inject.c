@@ -15,7 +15,7 @@
 
 #include "client/cli/cli.h"
 #include "client/cli/template.h"
-#include "client/cli/zero.h"
+#include "common/zero.h"
 
 enum { OPT_JSON = 0x100 };
 
@@ -258,8 +258,8 @@ cmd_inject(struct cli *cli, int argc, char **argv)
 	if (r == 0)
 		r = inject_output(cli, out, res, rlen, t.n);
 	if (res != NULL)
-		cli_freezero(res, rlen + 1);
-	cli_freezero(tpl, tlen);
+		zero_free(res, rlen + 1);
+	zero_free(tpl, tlen);
 	tokens_free(&t);
 	return r;
 }

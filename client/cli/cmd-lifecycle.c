@@ -10,7 +10,7 @@
 
 #include "proto/proto.h"
 #include "client/cli/cli.h"
-#include "client/cli/zero.h"
+#include "common/zero.h"
 
 enum {
 	OPT_JSON = 0x100,
@@ -180,7 +180,7 @@ cmd_rotate(struct cli *cli, int argc, char **argv)
 		return r < 0 ? 0 : r;
 	if (a.o.generate == 0) {
 		r = rotate_send(cli, &a, value, len, &version);
-		cli_freezero(value, len);
+		zero_free(value, len);
 		if (r != 0)
 			return r;
 	} else if ((r = cred_rotate(cli->conn, a.ref, NULL, 0, &a.o, &version,

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "client/cli/cli.h"
-#include "client/cli/zero.h"
+#include "common/zero.h"
 
 enum { OPT_JSON = 0x100, OPT_ENV, OPT_ENV_FILE, OPT_TYPE_ENV, OPT_FALLBACK };
 
@@ -42,7 +42,7 @@ envset_free(struct envset *e)
 	size_t i;
 
 	for (i = 0; i < e->n; i++)
-		cli_freezero(e->items[i], strlen(e->items[i]) + 1);
+		zero_free(e->items[i], strlen(e->items[i]) + 1);
 	free(e->items);
 	*e = (struct envset){0};
 }
@@ -64,7 +64,7 @@ envset_put(struct envset *e, const char *var, size_t n, const uint8_t *val, size
 	s[n + 1 + len] = '\0';
 	for (i = 0; i < e->n; i++) {
 		if (strncmp(e->items[i], s, n + 1) == 0) {
-			cli_freezero(e->items[i], strlen(e->items[i]) + 1);
+			zero_free(e->items[i], strlen(e->items[i]) + 1);
 			e->items[i] = s;
 			return 0;
 		}
@@ -73,7 +73,7 @@ envset_put(struct envset *e, const char *var, size_t n, const uint8_t *val, size
 		/* Pointers only: the strings stay in their own blocks. */
 		items = reallocarray(e->items, e->cap == 0 ? 16 : e->cap * 2, sizeof(*items));
 		if (items == NULL) {
-			cli_freezero(s, n + len + 2);
+			zero_free(s, n + len + 2);
 			return -CRED_E_NOMEM;
 		}
 		e->items = items;

@@ -9,7 +9,7 @@
 
 #include "proto/proto.h"
 #include "client/cli/cli.h"
-#include "client/cli/zero.h"
+#include "common/zero.h"
 
 enum {
 	OPT_JSON = 0x100,
@@ -172,7 +172,7 @@ cmd_put(struct cli *cli, int argc, char **argv)
 	if (r != 0)
 		goto out;
 	r = cred_put(cli->conn, a.ref, value, len, &a.o, &version);
-	cli_freezero(value, len);
+	zero_free(value, len);
 	value = NULL;
 	if (r < 0)
 		r = cli_lib_error(cli, r, a.ref);

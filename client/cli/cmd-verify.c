@@ -14,7 +14,7 @@
 #include "client/cli/cli.h"
 #include "client/cli/scrub.h"
 #include "client/cli/verify-check.h"
-#include "client/cli/zero.h"
+#include "common/zero.h"
 
 extern char **environ;
 
@@ -97,7 +97,7 @@ scrub_collect(const struct cred_value *v, const struct cred_fields *f, struct sc
 /* ---- the command's environment ---- */
 
 struct env_vars {
-	char *items[VARS_MAX]; /* "NAME=VALUE", cli_freezero'd */
+	char *items[VARS_MAX]; /* "NAME=VALUE", zero_free'd */
 	size_t lens[VARS_MAX];
 	size_t n;
 };
@@ -108,7 +108,7 @@ env_vars_free(struct env_vars *e)
 	size_t i;
 
 	for (i = 0; i < e->n; i++)
-		cli_freezero(e->items[i], e->lens[i]);
+		zero_free(e->items[i], e->lens[i]);
 	e->n = 0;
 }
 
@@ -376,7 +376,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 out:
 	scrub_free(&sl);
 	if (msg != NULL)
-		cli_freezero(msg, MSG_SIZE);
+		zero_free(msg, MSG_SIZE);
 	cred_fields_free(f);
 	cred_value_free(v);
 	return r;

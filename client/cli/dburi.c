@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #include "client/cli/dburi.h"
-#include "client/cli/zero.h"
+#include "common/zero.h"
 
 /* A block for up to N bytes and a NUL. */
 static uint8_t *
@@ -46,13 +46,13 @@ decode(const uint8_t *s, size_t n, struct dburi_part *ret)
 			continue;
 		}
 		if (i + 2 >= n) {
-			cli_freezero(p, n + 1);
+			zero_free(p, n + 1);
 			return 0;
 		}
 		hi = hex_val(s[i + 1]);
 		lo = hex_val(s[i + 2]);
 		if (hi < 0 || lo < 0) {
-			cli_freezero(p, n + 1);
+			zero_free(p, n + 1);
 			return 0;
 		}
 		p[k++] = (uint8_t)(hi << 4 | lo);
@@ -60,7 +60,7 @@ decode(const uint8_t *s, size_t n, struct dburi_part *ret)
 	}
 	p[k] = '\0';
 	if (ret->p != NULL)
-		cli_freezero(ret->p, ret->len + 1);
+		zero_free(ret->p, ret->len + 1);
 	ret->p = p;
 	ret->len = k;
 	return 1;
@@ -320,7 +320,7 @@ static void
 part_free(struct dburi_part *p)
 {
 	if (p->p != NULL)
-		cli_freezero(p->p, p->len + 1);
+		zero_free(p->p, p->len + 1);
 	*p = (struct dburi_part){0};
 }
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "client/cli/dotenv.h"
-#include "client/cli/zero.h"
+#include "common/zero.h"
 
 /* A variable's name is at most a secret name's length. */
 #define KEY_MAX 255u
@@ -139,7 +139,7 @@ lex_double(struct lexer *x, uint8_t **ret, size_t *ret_len)
 	}
 	v[n] = '\0';
 	if (i >= x->len) {
-		cli_freezero(v, n + 1);
+		zero_free(v, n + 1);
 		return fail(x, "unterminated double quote");
 	}
 	x->line += lines;
@@ -185,14 +185,14 @@ store(struct dotenv *d, const uint8_t *key, size_t klen, uint8_t *v, size_t vlen
 	for (i = 0; i < d->n; i++) {
 		e = &d->items[i];
 		if (strlen(e->key) == klen && memcmp(e->key, key, klen) == 0) {
-			cli_freezero(e->value, e->len + 1);
+			zero_free(e->value, e->len + 1);
 			e->value = v;
 			e->len = vlen;
 			return 0;
 		}
 	}
 	if (d->n >= DOTENV_ENTRIES_MAX) {
-		cli_freezero(v, vlen + 1);
+		zero_free(v, vlen + 1);
 		return -E2BIG;
 	}
 	if (d->n == d->cap) {
@@ -200,7 +200,7 @@ store(struct dotenv *d, const uint8_t *key, size_t klen, uint8_t *v, size_t vlen
 		/* Only pointers move: the values stay where they are. */
 		e = reallocarray(d->items, ncap, sizeof(*e));
 		if (e == NULL) {
-			cli_freezero(v, vlen + 1);
+			zero_free(v, vlen + 1);
 			return -ENOMEM;
 		}
 		d->items = e;
@@ -209,7 +209,7 @@ store(struct dotenv *d, const uint8_t *key, size_t klen, uint8_t *v, size_t vlen
 	e = &d->items[d->n];
 	e->key = strndup((const char *)key, klen);
 	if (e->key == NULL) {
-		cli_freezero(v, vlen + 1);
+		zero_free(v, vlen + 1);
 		return -ENOMEM;
 	}
 	e->value = v;
@@ -259,7 +259,7 @@ lex_assignment(struct lexer *x, struct dotenv *d)
 	}
 	skip_blanks(x);
 	if (!at_eol(x) && x->p[x->pos] != '#') {
-		cli_freezero(v, vlen + 1);
+		zero_free(v, vlen + 1);
 		return fail(x, "unexpected text after the closing quote");
 	}
 	skip_line(x);
@@ -309,7 +309,7 @@ dotenv_free(struct dotenv *d)
 
 	for (i = 0; i < d->n; i++) {
 		free(d->items[i].key);
-		cli_freezero(d->items[i].value, d->items[i].len + 1);
+		zero_free(d->items[i].value, d->items[i].len + 1);
 	}
 	free(d->items);
 	*d = (struct dotenv){0};

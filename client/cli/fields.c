@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "client/cli/cli.h"
-#include "client/cli/zero.h"
+#include "common/zero.h"
 
 /* ---- building a field set for put ---- */
 
@@ -45,7 +45,7 @@ cli_check_field_arg(struct cli *cli, const char *type, const char *arg)
 /* One JSON member's value as field text: strings as they are, numbers
  * in decimal, true and false as words; null leaves the field out (0 with
  * *ret NULL); objects and arrays: exit 2. *ret is allocated (zeroed on
- * free by the caller with cli_freezero). */
+ * free by the caller with zero_free). */
 static int
 member_text(struct cli *cli, const char *key, json_t *v, char **ret, size_t *ret_len)
 {
@@ -116,7 +116,7 @@ json_members(struct cli *cli, const uint8_t *buf, size_t len, struct cred_fields
 		if (text == NULL)
 			continue;
 		r = cred_fields_set(f, key, text, n);
-		cli_freezero(text, n + 1);
+		zero_free(text, n + 1);
 		if (r < 0) {
 			r = cli_error(cli, r, NULL, "--json-in: %s",
 			              r == -CRED_E_USAGE ? "too many fields" : cred_strerror(r));
@@ -141,7 +141,7 @@ fields_from_json(struct cli *cli, const char *file, struct cred_fields *f, bool 
 	if (r != 0)
 		return r;
 	r = json_members(cli, buf, len, f);
-	cli_freezero(buf, len);
+	zero_free(buf, len);
 	return r;
 }
 
@@ -162,11 +162,11 @@ primary_from_input(struct cli *cli, const struct cli_put_fields *a, const char *
 	if (r != 0)
 		return r;
 	if (n == 0 && !required) {
-		cli_freezero(v, n);
+		zero_free(v, n);
 		return 0;
 	}
 	r = cred_fields_set(f, primary, v, n);
-	cli_freezero(v, n);
+	zero_free(v, n);
 	if (r < 0)
 		return cli_error(cli, r, a->ref, NULL);
 	return 0;

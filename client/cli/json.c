@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "client/cli/cli.h"
-#include "client/cli/zero.h"
+#include "common/zero.h"
 
 /* `get --json` passes a value through jansson's strings and its dump
  * buffer: wipe each block on release, whatever it held. Never inlined:
@@ -125,7 +125,7 @@ cli_json_base64(const uint8_t *p, size_t n)
 	}
 	s[o] = '\0';
 	j = json_stringn(s, o);
-	cli_freezero(s, outlen + 1);
+	zero_free(s, outlen + 1);
 	return j;
 }
 

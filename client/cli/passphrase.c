@@ -9,7 +9,7 @@
 
 #include "client/cli/cli.h"
 #include "common/readpass.h"
-#include "client/cli/zero.h"
+#include "common/zero.h"
 
 /* Room for the longest passphrase, one byte more to see it is too long,
  * and a NUL. */
@@ -19,7 +19,7 @@ void
 cli_pass_free(struct cli_pass *p)
 {
 	if (p->buf != NULL)
-		cli_freezero(p->buf, PASS_BUF);
+		zero_free(p->buf, PASS_BUF);
 	p->buf = NULL;
 	p->len = 0;
 }
@@ -112,7 +112,7 @@ cli_read_passphrase(struct cli *cli, const char *text, const char *again, struct
 			r = cli_error(cli, CRED_E_FAILED, NULL, "the passphrases do not match");
 	}
 	if (b != NULL)
-		cli_freezero(b, PASS_BUF);
+		zero_free(b, PASS_BUF);
 	if (r != 0)
 		cli_pass_free(ret);
 	return r;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "client/cli/scrub.h"
-#include "client/cli/zero.h"
+#include "common/zero.h"
 
 static void
 add_one(struct scrub_list *l, const uint8_t *p, size_t len, uint8_t *owned)
@@ -13,7 +13,7 @@ add_one(struct scrub_list *l, const uint8_t *p, size_t len, uint8_t *owned)
 	if (l->n >= SCRUB_MAX) {
 		l->overflow = true;
 		if (owned != NULL)
-			cli_freezero(owned, len);
+			zero_free(owned, len);
 		return;
 	}
 	l->items[l->n].p = p;
@@ -128,7 +128,7 @@ scrub_free(struct scrub_list *l)
 
 	for (i = 0; i < l->n; i++)
 		if (l->items[i].owned != NULL)
-			cli_freezero(l->items[i].owned, l->items[i].len);
+			zero_free(l->items[i].owned, l->items[i].len);
 	l->n = 0;
 	l->overflow = false;
 }

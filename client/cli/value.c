@@ -11,7 +11,7 @@
 
 #include "client/cli/cli.h"
 #include "common/readpass.h"
-#include "client/cli/zero.h"
+#include "common/zero.h"
 
 /* Longest line the tty prompt takes; longer values come from stdin. */
 #define PROMPT_MAX 4096u
@@ -32,7 +32,7 @@ grow(uint8_t **buf, size_t len, size_t *cap)
 		return -ENOMEM;
 	if (len > 0)
 		memcpy(nb, *buf, len);
-	cli_freezero(*buf, *cap);
+	zero_free(*buf, *cap);
 	*buf = nb;
 	*cap = ncap;
 	return 0;
@@ -74,7 +74,7 @@ read_fd(int fd, uint8_t **ret, size_t *ret_len)
 		len += (size_t)k;
 	}
 	if (r < 0) {
-		cli_freezero(buf, cap);
+		zero_free(buf, cap);
 		return r;
 	}
 	*ret = buf;
@@ -126,9 +126,9 @@ prompt_value(struct cli *cli, const char *name, uint8_t **ret, size_t *ret_len)
 	r = 0;
 out:
 	if (a != NULL)
-		cli_freezero(a, PROMPT_MAX + 1);
+		zero_free(a, PROMPT_MAX + 1);
 	if (b != NULL)
-		cli_freezero(b, PROMPT_MAX + 1);
+		zero_free(b, PROMPT_MAX + 1);
 	return r;
 }
 

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "client/cli/verify-check.h"
-#include "client/cli/zero.h"
+#include "common/zero.h"
 
 static long
 now_ms(void)
@@ -53,7 +53,7 @@ static void
 cfield_free(struct cfield *c)
 {
 	if (c->s != NULL)
-		cli_freezero(c->s, c->len + 1);
+		zero_free(c->s, c->len + 1);
 	c->s = NULL;
 }
 
@@ -552,7 +552,7 @@ verify_command(const char *cmd, char *const *envp, unsigned timeout,
 	}
 	close(fds[0]);
 	tail_last_line(t, secrets, line, sizeof(line));
-	cli_freezero(t, sizeof(*t));
+	zero_free(t, sizeof(*t));
 	if (!exited)
 		snprintf(msg, size, "command timed out after %u s", timeout);
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)

@@ -17,15 +17,6 @@
 #define SEND_STACK 512u
 
 void
-libcred_freezero(void *p, size_t len)
-{
-	if (p == NULL)
-		return;
-	explicit_bzero(p, len);
-	free(p);
-}
-
-void
 libcred_msg_clear(cred_conn *c)
 {
 	c->msg[0] = '\0';
@@ -82,7 +73,7 @@ libcred_grow(void *items, size_t n, size_t *cap, size_t size, size_t first)
 void
 libcred_reply_free(struct libcred_reply *r)
 {
-	libcred_freezero(r->buf, r->len);
+	zero_free(r->buf, r->len);
 	r->buf = NULL;
 	r->len = 0;
 }
@@ -304,7 +295,7 @@ too_large(cred_conn *c, size_t n, size_t value_len)
 }
 
 /* Encodes into an exactly sized allocation *ret_buf (*ret_len bytes; the
- * caller frees it with libcred_freezero). */
+ * caller frees it with zero_free). */
 static int
 encode_alloc(cred_conn *c, uint32_t reqid, libcred_encode_fn enc, const void *msg, size_t value_len,
              uint8_t **ret_buf, size_t *ret_len)
@@ -326,7 +317,7 @@ encode_alloc(cred_conn *c, uint32_t reqid, libcred_encode_fn enc, const void *ms
 	buf_writer_init(&w, buf, n);
 	r = enc(&w, reqid, msg);
 	if (r < 0 || buf_writer_error(&w) < 0 || w.len != n) {
-		libcred_freezero(buf, n);
+		zero_free(buf, n);
 		return -CRED_E_FAILED;
 	}
 	*ret_buf = buf;
@@ -381,7 +372,7 @@ send_request(cred_conn *c, uint32_t reqid, libcred_encode_fn enc, const void *ms
 		                   "connection lost");
 out:
 	explicit_bzero(stack, stack_used);
-	libcred_freezero(heap, n);
+	zero_free(heap, n);
 	return r;
 }
 

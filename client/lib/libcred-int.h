@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/zero.h"
 #include "proto/proto.h"
 #include "cred.h"
 
@@ -161,8 +162,6 @@ int libcred_broken(cred_conn *c, int err, const char *why);
  * error with C broken.
  */
 int libcred_read_frame(cred_conn *c, struct libcred_reply *ret) LIBCRED_WUR;
-/* Zeroes LEN bytes at P and frees it; accepts NULL. */
-void libcred_freezero(void *p, size_t len);
 
 /* libcred_call() for requests answered by a simple reply (status and an
  * optional MESSAGE): 0 with the message kept, or the negated error. */

@@ -267,7 +267,7 @@ cred_value_free(struct cred_value *v)
 	if (v == NULL)
 		return;
 	if (v->data != NULL)
-		libcred_freezero(v->data, v->len + 1);
+		zero_free(v->data, v->len + 1);
 	free(v->type);
 	explicit_bzero(v, sizeof(*v));
 	free(v);

@@ -187,7 +187,7 @@ cred_render_uri(const char *type, const struct cred_fields *f, char **ret)
 	buf_writer_init(&w, s, n);
 	r = uri_write(form, f, &w);
 	if (r < 0 || w.len != n) {
-		libcred_freezero(s, n);
+		zero_free(s, n);
 		return r < 0 ? r : -CRED_E_FAILED;
 	}
 	*ret = s;
@@ -206,7 +206,7 @@ cred_env_free(struct cred_env *e)
 	for (i = 0; i < e->n; i++) {
 		free(e->items[i].name);
 		if (e->items[i].value != NULL)
-			libcred_freezero(e->items[i].value, e->items[i].len + 1);
+			zero_free(e->items[i].value, e->items[i].len + 1);
 	}
 	free(e->items);
 	free(e);
@@ -358,7 +358,7 @@ cred_env_export(const struct cred_env *e, char **ret)
 		return -CRED_E_NOMEM;
 	buf_writer_init(&w, s, n);
 	if (export_write(e, &w) < 0 || w.len != n) {
-		libcred_freezero(s, n);
+		zero_free(s, n);
 		return -CRED_E_FAILED;
 	}
 	*ret = s;

@@ -270,7 +270,7 @@ entries_build(cred_conn *c, const struct cred_import_item *items, size_t n, uint
 	if (r == 0 && w.len != *ret_len)
 		r = -CRED_E_FAILED;
 	if (r < 0) {
-		libcred_freezero(buf, *ret_len);
+		zero_free(buf, *ret_len);
 		return r;
 	}
 	*ret_buf = buf;
@@ -326,6 +326,6 @@ cred_import_entries(cred_conn *c, const struct cred_import_item *items, size_t n
 	r = import_fits(c, &m, n);
 	if (r == 0)
 		r = import_call(c, &m, values, -1, ret);
-	libcred_freezero(buf, len);
+	zero_free(buf, len);
 	return r;
 }

@@ -104,14 +104,14 @@ void
 cred_buf_free(void *p, size_t len)
 {
 	if (p != NULL)
-		libcred_freezero(p, len);
+		zero_free(p, len);
 }
 
 void
 cred_str_free(char *s)
 {
 	if (s != NULL)
-		libcred_freezero(s, strlen(s) + 1);
+		zero_free(s, strlen(s) + 1);
 }
 
 static void
@@ -119,7 +119,7 @@ field_clear(struct cred_field *fl)
 {
 	free(fl->key);
 	if (fl->value != NULL)
-		libcred_freezero(fl->value, fl->len + 1);
+		zero_free(fl->value, fl->len + 1);
 	*fl = (struct cred_field){0};
 }
 
@@ -229,12 +229,12 @@ field_set(struct cred_fields *f, const char *key, size_t n, const void *value, s
 	pos = field_pos(f, key, n, &found);
 	if (!found && (r = field_insert(f, pos, key, n)) < 0) {
 		if (v != NULL)
-			libcred_freezero(v, len + 1);
+			zero_free(v, len + 1);
 		return r;
 	}
 	fl = &f->items[pos];
 	if (fl->value != NULL)
-		libcred_freezero(fl->value, fl->len + 1);
+		zero_free(fl->value, fl->len + 1);
 	fl->value = v;
 	fl->len = masked ? 0 : len;
 	return 0;
@@ -417,7 +417,7 @@ cred_fields_encode(const struct cred_fields *f, uint8_t **ret, size_t *ret_len)
 		return -CRED_E_NOMEM;
 	buf_writer_init(&w, buf, n);
 	if (fields_write(f, &w) < 0 || w.len != n) {
-		libcred_freezero(buf, n);
+		zero_free(buf, n);
 		return -CRED_E_FAILED;
 	}
 	*ret = buf;

@@ -5,8 +5,9 @@
 /*
  * What the raw-frame test tools (crash-load, get-loop) share: big-endian
  * integers as the wire has them, a monotonic clock in seconds, and a
- * strict decimal option parser. They build frames by hand on purpose, so
- * that a bug in proto/ cannot hide one in the agent.
+ * strict decimal option parser. They build frames by hand, without
+ * proto/, on purpose, so that a bug in proto/ cannot hide one in the
+ * agent.
  */
 
 #include <errno.h>
@@ -14,20 +15,11 @@
 #include <stdlib.h>
 #include <time.h>
 
-static inline void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
+#include "common/buf.h"
 
-static inline uint32_t
-get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
+/* The wire's big-endian integers: common/buf.h's, under the tools' names. */
+#define put_be32 buf_store_u32
+#define get_be32 buf_load_u32
 
 static inline double
 now(void)
